@@ -1,0 +1,131 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/hyperbuild/hyper/contract"
+)
+
+// Boot is everything a backend needs to start one VM. The runner fills it
+// in; a backend must not modify the files it names.
+type Boot struct {
+	// Kernel is the path of a bzImage (extracted from the artifact into a
+	// temporary file when needed; the runner removes it afterwards).
+	Kernel string
+	// Initrd is the path of the initramfs (cpio, possibly compressed).
+	Initrd string
+	// Cmdline is the complete kernel command line: the artifact's, then the
+	// runner's additions (network, tracing, clock), then the user's.
+	Cmdline string
+	// Disk is the whole artifact file, attached read-only as the guest's
+	// first virtio disk (/dev/vda). Empty: no disk.
+	Disk string
+	// CPUs is the number of vCPUs (>= 1).
+	CPUs int
+	// MemoryMiB is the guest memory in MiB.
+	MemoryMiB int64
+	// Ports are published from the host to the guest. Backends that cannot
+	// publish ports reject a Boot with ports (see Checker).
+	Ports []contract.Port
+	// Net is "user" (rootless NAT, the default), "tap:NAME" (root) or
+	// "none". Parse it with ParseNet.
+	Net string
+	// StopTimeout is how long a backend waits, after asking the guest to
+	// power down because ctx was cancelled, before it kills the VM.
+	StopTimeout time.Duration
+	// Stdout receives the guest's serial console output byte for byte.
+	// The runner passes its console filter here; a backend only copies.
+	Stdout io.Writer
+	// Trace is the boot timeline; nil unless tracing. Its methods are safe
+	// on a nil *Timeline, so backends call b.Trace.Mark(...) unconditionally.
+	Trace *Timeline
+	// Verbose receives diagnostics for the user (the VMM command line,
+	// which backend runs); never nil when the runner calls a backend.
+	Verbose io.Writer
+}
+
+// Result is what a backend knows when the VM has stopped.
+type Result struct {
+	// Status is the byte the guest wrote to contract.ExitPort, as far as
+	// the backend could recover it (QEMU's isa-debug-exit keeps 7 bits).
+	// It is meaningful only when Run returns a nil error.
+	Status int
+}
+
+// Backend starts VMs. Implementations must be safe to use for one Run at
+// a time and must leave nothing behind: no process, no temporary file.
+type Backend interface {
+	// Name is what users pass to --backend ("qemu", "kvm").
+	Name() string
+	// Available returns nil when the backend can run on this host, else an
+	// error saying why not and what to install or fix.
+	Available() error
+	// Run boots b and blocks until the VM has stopped. When ctx is
+	// cancelled the backend asks the guest to power down gracefully and
+	// kills the VM after b.StopTimeout. Run returns the exit-port status,
+	// or an error wrapping ErrNoStatus when the guest stopped (powered off,
+	// reset, triple-faulted) without writing the exit port, or another
+	// error when the VM could not be started or failed.
+	Run(ctx context.Context, b Boot) (Result, error)
+}
+
+// Checker is implemented by backends that support only some Boots (the
+// kvm backend cannot publish ports yet). Check returns nil when b is
+// supported, else an error saying what is not. The "auto" choice skips a
+// backend whose Check fails; an explicit choice reports the error.
+type Checker interface {
+	Check(b Boot) error
+}
+
+var (
+	backendsMu sync.Mutex
+	backends   = map[string]Backend{}
+)
+
+// Register makes a backend available under its Name. Backends call it from
+// their package's init function; registering a name twice panics.
+func Register(b Backend) {
+	backendsMu.Lock()
+	defer backendsMu.Unlock()
+	if _, dup := backends[b.Name()]; dup {
+		panic(fmt.Sprintf("runner: backend %q registered twice", b.Name()))
+	}
+	backends[b.Name()] = b
+}
+
+// Backends returns the registered backend names, sorted.
+func Backends() []string {
+	backendsMu.Lock()
+	defer backendsMu.Unlock()
+	names := make([]string, 0, len(backends))
+	for n := range backends {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Lookup returns the backend registered under name.
+func Lookup(name string) (Backend, error) {
+	backendsMu.Lock()
+	defer backendsMu.Unlock()
+	b, ok := backends[name]
+	if !ok {
+		return nil, fmt.Errorf("backend %q: %w (registered: %v)", name, ErrUnknownBackend, sortedKeys(backends))
+	}
+	return b, nil
+}
+
+func sortedKeys(m map[string]Backend) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,19 @@
+package runner
+
+import "errors"
+
+// Errors callers can check with errors.Is.
+var (
+	// ErrNoStatus: the guest stopped (powered off, reset, triple-faulted)
+	// without reporting the pod's status on the console or the exit port.
+	ErrNoStatus = errors.New("guest stopped without reporting a status")
+	// ErrUnknownBackend: no backend is registered under that name.
+	ErrUnknownBackend = errors.New("unknown backend")
+	// ErrNoBackend: no registered backend can run this boot on this host.
+	ErrNoBackend = errors.New("no usable backend")
+	// ErrUnsupported: the chosen backend cannot do what the boot asks
+	// (publishing ports on kvm, a tap device without root, ...).
+	ErrUnsupported = errors.New("not supported by this backend")
+	// ErrBadNet: the --net value is not "user", "none" or "tap:NAME".
+	ErrBadNet = errors.New("invalid network mode")
+)
