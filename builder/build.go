@@ -1,0 +1,305 @@
+package builder
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hyperbuild/hyper/contract"
+	"github.com/hyperbuild/hyper/disk"
+	"github.com/hyperbuild/hyper/disk/ext4"
+	"github.com/hyperbuild/hyper/initrd"
+	"github.com/hyperbuild/hyper/internal/version"
+	"github.com/hyperbuild/hyper/kernelcfg"
+	"github.com/hyperbuild/hyper/layers"
+)
+
+// BaseCmdline is what every artifact's kernel command line starts with;
+// the pod's kernel { cmdline } follows it, so the pod can override
+// (a later loglevel= or debug wins over quiet).
+const BaseCmdline = "console=ttyS0 panic=-1 quiet"
+
+// Result says what a build made.
+type Result struct {
+	Pod      *contract.Pod
+	Output   string
+	Format   Format
+	Kernel   *kernelcfg.Kernel
+	Manifest disk.Manifest
+	Size     int64
+	Elapsed  time.Duration
+}
+
+// Build compiles a loaded pod into an artifact at out. baseDir is the pod
+// file's directory (relative image paths are resolved against it). The
+// pod's containers get their digests and final processes filled in. On any
+// error, or when ctx is cancelled, nothing is left at out.
+func Build(ctx context.Context, pod *contract.Pod, baseDir, out string, opts ...Option) (*Result, error) {
+	start := time.Now()
+	o := makeOptions(opts...)
+	if err := checkOutput(out, o.format); err != nil {
+		return nil, err
+	}
+	hs, err := findHyperstart(o.hyperstart)
+	if err != nil {
+		return nil, err
+	}
+	k, err := o.kernelFor(ctx, pod)
+	if err != nil {
+		return nil, err
+	}
+	images, err := o.resolve(ctx, pod, baseDir)
+	if err != nil {
+		return nil, err
+	}
+
+	tmp, err := os.MkdirTemp(filepath.Dir(out), ".hyperbuild-")
+	if err != nil {
+		return nil, fmt.Errorf("creating a work directory beside %s: %w", out, err)
+	}
+	defer os.RemoveAll(tmp)
+
+	fsPath := filepath.Join(tmp, "pod.ext4")
+	fsSize, err := writePodFS(ctx, fsPath, pod, images, o.diskFree)
+	if err != nil {
+		return nil, err
+	}
+	rdPath := filepath.Join(tmp, "initrd.img")
+	if err := writeInitrd(rdPath, hs, pod, o.epoch); err != nil {
+		return nil, err
+	}
+
+	cmdline := strings.TrimSpace(BaseCmdline + " " + pod.Kernel.Cmdline)
+	a := disk.Artifact{
+		Kernel:    k.Path,
+		Initrd:    rdPath,
+		Cmdline:   cmdline,
+		PodFS:     fsPath,
+		PodFSSize: fsSize,
+		Manifest:  manifest(pod, k, cmdline, o.epoch),
+	}
+	switch o.format {
+	case FormatDir:
+		err = disk.WriteDir(ctx, out, a)
+	default:
+		var warnings []string
+		warnings, err = disk.WriteImage(ctx, out, a)
+		for _, w := range warnings {
+			o.warn(w)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	size, err := outputSize(out)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Pod: pod, Output: out, Format: o.format, Kernel: k, Manifest: a.Manifest, Size: size, Elapsed: time.Since(start)}, nil
+}
+
+// checkOutput fails early, before any slow step, when out cannot be
+// written: its directory must exist, and a directory output must not
+// replace a file (nor a raw image a directory).
+func checkOutput(out string, f Format) error {
+	if out == "" {
+		return errors.New("no output path given (use -o OUT.img)")
+	}
+	dir := filepath.Dir(out)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("output directory %s: %w", dir, err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("output directory %s is not a directory", dir)
+	}
+	probe, err := os.CreateTemp(dir, ".hyperbuild-probe-")
+	if err != nil {
+		return fmt.Errorf("output directory %s is not writable: %w", dir, err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	if st, err := os.Stat(out); err == nil {
+		if f == FormatDir && !st.IsDir() {
+			return fmt.Errorf("output %s exists and is not a directory (--format dir writes a directory)", out)
+		}
+		if f != FormatDir && st.IsDir() {
+			return fmt.Errorf("output %s is a directory (use --format dir, or another -o)", out)
+		}
+	}
+	return nil
+}
+
+func (o *options) kernelFor(ctx context.Context, pod *contract.Pod) (*kernelcfg.Kernel, error) {
+	path := o.kernel
+	if path == "" {
+		path = pod.Kernel.Path
+	}
+	if path != "" {
+		k, err := kernelcfg.FromFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("using kernel %s: %w", path, err)
+		}
+		return k, nil
+	}
+	kopts := []kernelcfg.Option{kernelcfg.WithProgress(o.progress)}
+	if o.cacheDir != "" {
+		kopts = append(kopts, kernelcfg.WithCacheDir(o.cacheDir))
+	}
+	k, err := kernelcfg.Build(ctx, kopts...)
+	if err != nil {
+		return nil, fmt.Errorf("building the hyperkernel: %w", err)
+	}
+	return k, nil
+}
+
+// resolve pins every container's image by digest and merges its config
+// into the container's final process.
+func (o *options) resolve(ctx context.Context, pod *contract.Pod, baseDir string) ([]*layers.Image, error) {
+	lopts := []layers.Option{layers.WithBaseDir(baseDir), layers.WithProgress(o.progress, o.tty)}
+	if o.cacheDir != "" {
+		lopts = append(lopts, layers.WithCacheDir(o.cacheDir))
+	}
+	if len(o.insecure) > 0 {
+		lopts = append(lopts, layers.WithInsecureRegistries(o.insecure...))
+	}
+	r := layers.NewResolver(lopts...)
+	images := make([]*layers.Image, len(pod.Containers))
+	for i := range pod.Containers {
+		c := &pod.Containers[i]
+		img, err := r.Resolve(ctx, c.Image)
+		if err != nil {
+			return nil, fmt.Errorf("container %q: %w", c.Name, err)
+		}
+		proc, err := layers.Merge(*c, img.Config)
+		if err != nil {
+			return nil, fmt.Errorf("container %q: %w", c.Name, err)
+		}
+		c.Digest, c.Process = img.Digest, proc
+		images[i] = img
+	}
+	return images, nil
+}
+
+// writePodFS streams each container's flattened image straight into the
+// ext4 writer: no layer or rootfs is ever extracted on the host.
+func writePodFS(ctx context.Context, path string, pod *contract.Pod, images []*layers.Image, free int64) (int64, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, fmt.Errorf("creating the pod filesystem: %w", err)
+	}
+	defer f.Close()
+	w := ext4.NewWriter(f, ext4.WithLabel(contract.PodLabel), ext4.WithFreeSpace(free))
+	for i, c := range pod.Containers {
+		pr, pw := io.Pipe()
+		go func() {
+			pw.CloseWithError(images[i].Flatten(ctx, pw, filesFor(pod, c.Name)))
+		}()
+		err := w.AddTar(contract.RootfsDir(c.Name), pr)
+		pr.CloseWithError(errors.New("pod filesystem writer stopped"))
+		if err != nil {
+			return 0, fmt.Errorf("writing container %q into the pod filesystem: %w", c.Name, err)
+		}
+	}
+	st, err := w.Close()
+	if err != nil {
+		return 0, fmt.Errorf("finishing the pod filesystem: %w", err)
+	}
+	if err := f.Truncate(st.Size); err != nil {
+		return 0, fmt.Errorf("sizing the pod filesystem: %w", err)
+	}
+	return st.Size, f.Close()
+}
+
+func filesFor(pod *contract.Pod, container string) []contract.File {
+	var out []contract.File
+	for _, f := range pod.Files {
+		if f.Container == container {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// writeInitrd puts hyperstart and the guest's copy of the contract into
+// the initramfs. File contents are already in the containers' roots, so
+// the guest's copy leaves them out.
+func writeInitrd(path, hyperstart string, pod *contract.Pod, epoch time.Time) error {
+	guest := *pod
+	guest.Files = nil
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("creating the initramfs: %w", err)
+	}
+	defer f.Close()
+	init, err := os.Open(hyperstart)
+	if err != nil {
+		return fmt.Errorf("reading hyperstart: %w", err)
+	}
+	defer init.Close()
+	if err := initrd.Write(f, init, &guest, initrd.WithMTime(epoch)); err != nil {
+		return fmt.Errorf("writing the initramfs: %w", err)
+	}
+	return f.Close()
+}
+
+func manifest(pod *contract.Pod, k *kernelcfg.Kernel, cmdline string, epoch time.Time) disk.Manifest {
+	m := disk.Manifest{
+		Pod:          pod.Name,
+		Hostname:     pod.Hostname,
+		Built:        epoch,
+		HyperVersion: version.String(),
+		Kernel:       disk.KernelInfo{Version: k.Version, ConfigHash: k.ConfigHash},
+		Cmdline:      cmdline,
+		Ports:        pod.Ports,
+		Resources:    pod.Resources,
+	}
+	for _, c := range pod.Containers {
+		mc := disk.ManifestContainer{Name: c.Name, Image: c.Image, Digest: c.Digest}
+		if c.Process != nil {
+			mc.Args = c.Process.Args
+		}
+		m.Containers = append(m.Containers, mc)
+	}
+	return m
+}
+
+func outputSize(out string) (int64, error) {
+	var n int64
+	err := filepath.Walk(out, func(_ string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		if fi.Mode().IsRegular() {
+			n += fi.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("measuring %s: %w", out, err)
+	}
+	return n, nil
+}
+
+// PodJSON is the normalized contract as `hyperbuild validate --json` shows it.
+func PodJSON(pod *contract.Pod) ([]byte, error) {
+	b, err := json.MarshalIndent(pod, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// Resolve pins each container's image and merges its config, as Build
+// does, without writing anything but the image cache (validate --resolve).
+func Resolve(ctx context.Context, pod *contract.Pod, baseDir string, opts ...Option) error {
+	o := makeOptions(opts...)
+	_, err := o.resolve(ctx, pod, baseDir)
+	return err
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hyperbuild/hyper/disk"
+	"github.com/hyperbuild/hyper/internal/units"
+)
+
+func newInspect(stdout io.Writer) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "inspect OUT.img|DIR",
+		Short: "Show what an artifact holds",
+		Long: `inspect reads an artifact (a raw image, or a --format dir directory) without
+mounting it and shows its partitions, its manifest (pod, build time, kernel,
+command line) and each container's image and digest.`,
+		Example: `  hyperbuild inspect web.img
+  hyperbuild inspect --json web.img | jq .manifest.containers`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			img, err := disk.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer img.Close()
+			m := img.Manifest()
+			parts := img.Partitions()
+			if asJSON {
+				b, err := json.MarshalIndent(struct {
+					Manifest   disk.Manifest        `json:"manifest"`
+					Partitions []disk.PartitionInfo `json:"partitions,omitempty"`
+				}{m, parts}, "", "  ")
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprintf(stdout, "%s\n", b)
+				return err
+			}
+			fmt.Fprintf(stdout, "artifact:  %s\n", args[0])
+			fmt.Fprintf(stdout, "pod:       %s (hostname %s)\n", m.Pod, m.Hostname)
+			fmt.Fprintf(stdout, "built:     %s by hyper %s\n", m.Built.Format("2006-01-02T15:04:05Z07:00"), m.HyperVersion)
+			fmt.Fprintf(stdout, "kernel:    %s (config %s)\n", m.Kernel.Version, short(m.Kernel.ConfigHash))
+			fmt.Fprintf(stdout, "cmdline:   %s\n", m.Cmdline)
+			fmt.Fprintf(stdout, "resources: %d cpu(s), %d MiB\n", m.Resources.CPUs, m.Resources.MemoryMiB)
+			for _, c := range m.Containers {
+				fmt.Fprintf(stdout, "container: %s  %s@%s\n           %s\n", c.Name, c.Image, c.Digest, strings.Join(c.Args, " "))
+			}
+			for _, p := range m.Ports {
+				fmt.Fprintf(stdout, "port:      %d -> %d/%s\n", p.Host, p.Guest, p.Protocol)
+			}
+			for _, p := range parts {
+				fmt.Fprintf(stdout, "partition: %d %-10s %-8s start %d, %s\n", p.Index, p.Name, p.Type, p.Start, units.Human(p.Size))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}
+
+func short(h string) string {
+	if len(h) > 19 {
+		return h[:19]
+	}
+	return h
+}

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hyperbuild/hyper/builder"
+	"github.com/hyperbuild/hyper/contract"
+	"github.com/hyperbuild/hyper/internal/cli"
+	"github.com/hyperbuild/hyper/internal/units"
+	"github.com/hyperbuild/hyper/internal/version"
+	"github.com/hyperbuild/hyper/spec"
+)
+
+const rootExample = `  # Compile a pod into one bootable disk image, then boot it
+  hyperbuild pod.hcl -o pod.img
+  hyperboot pod.img
+
+  # Set variables, use a local OCI layout, write a directory for qemu -kernel
+  hyperbuild web.hcl -var image=oci:./busybox-oci:latest --format dir -o web/
+
+  # Hyper's podfile.json works too
+  hyperbuild podfile.json -o hello.img`
+
+// specFlags are the flags that load a pod file.
+type specFlags struct {
+	vars     []string
+	varFiles []string
+}
+
+func (f *specFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&f.vars, "var", nil, "set a pod-file variable: -var NAME=VALUE (repeatable)")
+	cmd.Flags().StringArrayVar(&f.varFiles, "var-file", nil, "read variables from an HCL file (repeatable)")
+}
+
+// load parses and checks a pod file; diagnostics are printed here, once,
+// with source snippets, and reported as a silent usage error (status 2).
+func (f *specFlags) load(path string, stderr io.Writer) (*specResult, error) {
+	vars := map[string]string{}
+	for _, kv := range f.vars {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, cli.Usage(fmt.Errorf("-var %q: want NAME=VALUE", kv))
+		}
+		vars[k] = v
+	}
+	l := spec.NewLoader(spec.WithVars(vars), spec.WithVarFiles(f.varFiles...))
+	pod, diags := l.Load(path)
+	if diags.HasErrors() {
+		l.WriteDiagnostics(stderr, diags, cli.IsTTY(stderr))
+		return nil, &cli.ExitError{Status: cli.StatusUsage, Silent: true, Err: fmt.Errorf("%s: invalid pod", path)}
+	}
+	if len(diags) > 0 {
+		l.WriteDiagnostics(stderr, diags, cli.IsTTY(stderr))
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	return &specResult{pod: pod, dir: filepath.Dir(abs)}, nil
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	var (
+		sf       specFlags
+		out      string
+		format   string
+		kernel   string
+		hs       string
+		diskFree string
+		insecure []string
+		quiet    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "hyperbuild POD.hcl|POD.json -o OUT.img",
+		Short: "Compile a pod into an immutable, bootable VM image",
+		Long: `hyperbuild compiles a pod (one or more OCI/Docker images that run together)
+into one artifact: the hyperkernel, an initramfs holding hyperstart (the
+pod's PID 1) and an ext4 disk holding each image's flattened layers, in a
+GPT image that boots with hyperboot or on any UEFI VM.
+
+The pod file is HCL (see docs/pod-spec.md) or Hyper's podfile.json. Images
+are referenced as skopeo does: busybox:1.36 (a registry, docker:// by
+default), oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF].
+
+Exit status: 0 built, 1 the build failed, 2 bad command line or pod file.
+Nothing is written to -o unless the build succeeds.`,
+		Example:       rootExample,
+		Version:       version.String(),
+		Args:          cobra.MaximumNArgs(1),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cli.Usage(fmt.Errorf("no pod file given\n\n%s", cmd.UsageString()))
+			}
+			if out == "" {
+				return cli.Usage(fmt.Errorf("no output given: add -o OUT.img"))
+			}
+			f := builder.Format(format)
+			if f != builder.FormatRaw && f != builder.FormatDir {
+				return cli.Usage(fmt.Errorf("--format %q: want raw or dir", format))
+			}
+			if _, err := os.Stat(args[0]); err != nil && isSubcommandTypo(cmd, args[0]) != "" {
+				return cli.Usage(fmt.Errorf("unknown command %q: did you mean %q?", args[0], isSubcommandTypo(cmd, args[0])))
+			}
+			free, err := units.ParseSize(diskFree)
+			if err != nil {
+				return cli.Usage(fmt.Errorf("--disk-free: %w", err))
+			}
+			sr, err := sf.load(args[0], stderr)
+			if err != nil {
+				return err
+			}
+			opts := []builder.Option{
+				builder.WithFormat(f),
+				builder.WithKernel(kernel),
+				builder.WithHyperstart(hs),
+				builder.WithDiskFree(free),
+				builder.WithInsecureRegistries(insecure...),
+				builder.WithWarnings(func(w string) { fmt.Fprintf(stderr, "hyperbuild: warning: %s\n", w) }),
+			}
+			if !quiet {
+				opts = append(opts, builder.WithProgress(stderr, cli.IsTTY(stderr)))
+			}
+			res, err := builder.Build(cmd.Context(), sr.pod, sr.dir, out, opts...)
+			if err != nil {
+				return err
+			}
+			if !quiet {
+				fmt.Fprintf(stderr, "built %s (%s, %s) in %.1fs: pod %q, %d container(s)\n",
+					res.Output, res.Format, units.Human(res.Size), res.Elapsed.Seconds(), res.Pod.Name, len(res.Pod.Containers))
+			}
+			return nil
+		},
+	}
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
+	sf.register(cmd)
+	fl := cmd.Flags()
+	fl.StringVarP(&out, "output", "o", "", "write the artifact here (a file; a directory with --format dir)")
+	fl.StringVar(&format, "format", "raw", "output format: raw (one GPT disk image) or dir (bzImage, initrd.img, pod.ext4, ...)")
+	fl.StringVar(&kernel, "kernel", "", "boot this bzImage instead of the hyperkernel")
+	fl.StringVar(&hs, "hyperstart", "", "the hyperstart binary to use (default: beside hyperbuild, or $HYPER_HYPERSTART)")
+	fl.StringVar(&diskFree, "disk-free", "1MiB", "free space to leave in the pod filesystem")
+	fl.StringArrayVar(&insecure, "insecure-registry", nil, "allow plain HTTP to this registry host (localhost is always allowed)")
+	fl.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
+	cmd.AddCommand(newValidate(stdout, stderr), newInspect(stdout), newMkfs(stderr), newKernel(stdout, stderr), newCache(stdout))
+	return cmd
+}
+
+type specResult struct {
+	pod *contract.Pod
+	dir string
+}
+
+// isSubcommandTypo returns the subcommand arg was probably meant to be.
+func isSubcommandTypo(cmd *cobra.Command, arg string) string {
+	if s := cmd.SuggestionsFor(arg); len(s) > 0 {
+		return s[0]
+	}
+	return ""
+}
