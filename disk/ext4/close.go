@@ -1,0 +1,291 @@
+package ext4
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+)
+
+// geometry is the group layout decided at Close.
+type geometry struct {
+	groups     uint64
+	ipg        uint64 // inodes per group
+	itb        uint64 // inode table blocks per group
+	blocks     uint64 // total blocks
+	dataStart  uint64 // first block after the reserved descriptors
+	metaStart  uint64 // first block bitmap; inode bitmaps and tables follow
+	metaEnd    uint64
+	gdtBlocks  uint64 // descriptor blocks in use
+	usedInodes uint64
+}
+
+func (g *geometry) blockBitmap(i uint64) uint64 { return g.metaStart + i }
+func (g *geometry) inodeBitmap(i uint64) uint64 { return g.metaStart + g.groups + i }
+func (g *geometry) inodeTable(i uint64) uint64  { return g.metaStart + 2*g.groups + i*g.itb }
+
+// Close writes directories, bitmaps, inode tables, group descriptors and the
+// superblock, and returns the image's statistics.
+func (w *Writer) Close() (Stats, error) {
+	if w.err != nil {
+		return Stats{}, w.err
+	}
+	st, err := w.close()
+	if err != nil {
+		w.err = fmt.Errorf("closing ext4 image: %w", err)
+		return Stats{}, w.err
+	}
+	w.err = ErrClosed
+	return st, nil
+}
+
+func (w *Writer) close() (Stats, error) {
+	dataBlocks := w.a.next - (1 + w.gdtBlocks)
+	for i := range w.inodes {
+		if in := &w.inodes[i]; in.dir != nil {
+			if err := w.writeDir(uint32(i+1), in); err != nil {
+				return Stats{}, fmt.Errorf("writing directories: %w", err)
+			}
+		}
+	}
+	g, err := w.layout()
+	if err != nil {
+		return Stats{}, err
+	}
+	descs := make([]byte, g.gdtBlocks*blockSize)
+	if err := w.writeBitmaps(g, descs); err != nil {
+		return Stats{}, err
+	}
+	if err := w.writeInodeTables(g, descs); err != nil {
+		return Stats{}, err
+	}
+	if err := w.a.flush(); err != nil {
+		return Stats{}, err
+	}
+	for i := uint64(0); i < g.groups; i++ {
+		d := descs[i*descSize : (i+1)*descSize]
+		c := crc32c(crc32cLE32(w.seed, uint32(i)), d[:descSize-2])
+		le16(d[descSize-2:], uint16(c))
+	}
+	if g.blocks > g.metaEnd {
+		// Give the image its full length; free blocks are otherwise unwritten.
+		if err := w.a.writeAt(zeroBlock[:], g.blocks-1); err != nil {
+			return Stats{}, err
+		}
+	}
+	if err := w.a.writeAt(descs, 1); err != nil {
+		return Stats{}, err
+	}
+	w.a.sum.Write(descs)
+	uuid := w.uuid()
+	free := g.blocks - (1 + g.gdtBlocks) - (g.metaEnd - g.dataStart) + uint64(len(w.freed))
+	sb := make([]byte, blockSize)
+	w.superblock(sb[1024:2048], g, uuid, free)
+	if err := w.a.writeAt(sb, 0); err != nil {
+		return Stats{}, err
+	}
+	return Stats{
+		Size:        int64(g.blocks) * blockSize,
+		Blocks:      g.blocks,
+		FreeBlocks:  free,
+		Inodes:      uint32(g.groups * g.ipg),
+		UsedInodes:  uint32(g.usedInodes),
+		BlockSize:   blockSize,
+		UUID:        uuid,
+		DataBlocks:  dataBlocks,
+		MetaBlocks:  g.metaEnd - g.dataStart - dataBlocks,
+		ReservedGDT: w.gdtBlocks - g.gdtBlocks,
+	}, nil
+}
+
+func (w *Writer) uuid() [16]byte {
+	if w.o.uuid != nil {
+		return *w.o.uuid
+	}
+	var u [16]byte
+	copy(u[:], w.a.sum.Sum(nil))
+	u[6] = u[6]&0x0f | 0x80 // version 8: custom (content hash)
+	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+	return u
+}
+
+// layout chooses the number of groups and inodes per group so that the
+// content, its metadata and the requested free space fit.
+func (w *Writer) layout() (*geometry, error) {
+	used := uint64(len(w.inodes))
+	want := used + max(16, uint64(w.o.freeBytes)/16384)
+	if want > maxInodes {
+		return nil, ErrTooManyInodes
+	}
+	dataEnd := w.a.next
+	free := (uint64(w.o.freeBytes) + blockSize - 1) / blockSize
+	for groups := uint64(1); ; groups++ {
+		ipg := (want + groups - 1) / groups
+		ipg = max(16, (ipg+15)&^15) // whole bitmap bytes, whole table blocks
+		if ipg > 8*blockSize {
+			continue
+		}
+		itb := ipg * inodeSize / blockSize
+		metaEnd := dataEnd + groups*(2+itb)
+		total := metaEnd + free
+		if need := (total + blocksPerGroup - 1) / blocksPerGroup; need > groups {
+			continue
+		}
+		total = max(total, (groups-1)*blocksPerGroup+1)
+		g := &geometry{
+			groups: groups, ipg: ipg, itb: itb, blocks: total,
+			dataStart: 1 + w.gdtBlocks, metaStart: dataEnd, metaEnd: metaEnd,
+			gdtBlocks:  (groups + descsPerBlock - 1) / descsPerBlock,
+			usedInodes: used,
+		}
+		if g.gdtBlocks > w.gdtBlocks || total > w.a.limit || groups*ipg > maxInodes {
+			return nil, fmt.Errorf("%d blocks in %d groups: %w (raise WithMaxSize)", total, groups, ErrTooLarge)
+		}
+		return g, nil
+	}
+}
+
+// writeBitmaps appends the block bitmaps then the inode bitmaps, and fills
+// in their part of the group descriptors.
+func (w *Writer) writeBitmaps(g *geometry, descs []byte) error {
+	slices.Sort(w.freed)
+	b := w.buf[:blockSize]
+	for i := uint64(0); i < g.groups; i++ {
+		clear(b)
+		first := i * blocksPerGroup
+		var free uint64
+		for bit := uint64(0); bit < blocksPerGroup; bit++ {
+			blk := first + bit
+			if blk >= g.blocks || w.blockUsed(g, blk) {
+				b[bit/8] |= 1 << (bit % 8)
+			} else {
+				free++
+			}
+		}
+		d := descs[i*descSize:]
+		le32(d[0x00:], uint32(g.blockBitmap(i)))
+		le32(d[0x04:], uint32(g.inodeBitmap(i)))
+		le32(d[0x08:], uint32(g.inodeTable(i)))
+		le16(d[0x0C:], uint16(free))
+		le16(d[0x18:], uint16(crc32c(w.seed, b)))
+		if _, err := w.a.append(b); err != nil {
+			return err
+		}
+	}
+	for i := uint64(0); i < g.groups; i++ {
+		clear(b)
+		var free uint64
+		for bit := uint64(0); bit < 8*blockSize; bit++ {
+			ino := i*g.ipg + bit + 1
+			if bit >= g.ipg || ino <= g.usedInodes {
+				b[bit/8] |= 1 << (bit % 8)
+			} else {
+				free++
+			}
+		}
+		d := descs[i*descSize:]
+		le16(d[0x0E:], uint16(free))
+		le16(d[0x12:], 0x4) // EXT4_BG_INODE_ZEROED
+		le16(d[0x1A:], uint16(crc32c(w.seed, b[:g.ipg/8])))
+		le16(d[0x1C:], uint16(free)) // unused inodes are all at the end
+		if _, err := w.a.append(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *Writer) blockUsed(g *geometry, blk uint64) bool {
+	switch {
+	case blk <= g.gdtBlocks: // superblock and descriptors
+		return true
+	case blk < g.dataStart || blk >= g.metaEnd:
+		return false
+	}
+	_, found := slices.BinarySearch(w.freed, blk)
+	return !found
+}
+
+// writeInodeTables appends every group's inode table.
+func (w *Writer) writeInodeTables(g *geometry, descs []byte) error {
+	const perChunk = appendBuf / inodeSize
+	for i := uint64(0); i < g.groups; i++ {
+		var dirs uint16
+		for first := uint64(0); first < g.ipg; first += perChunk {
+			n := min(perChunk, g.ipg-first)
+			b := w.buf[:n*inodeSize]
+			clear(b)
+			for j := uint64(0); j < n; j++ {
+				ino := i*g.ipg + first + j + 1
+				if ino > g.usedInodes {
+					break
+				}
+				in := &w.inodes[ino-1]
+				if in.mode == 0 {
+					continue // reserved inode
+				}
+				if in.isDir() {
+					dirs++
+				}
+				in.encode(b[j*inodeSize:(j+1)*inodeSize], uint32(ino), w.seed)
+			}
+			if _, err := w.a.append(b); err != nil {
+				return err
+			}
+		}
+		le16(descs[i*descSize+0x10:], dirs)
+	}
+	return nil
+}
+
+// superblock fills the 1024-byte superblock.
+func (w *Writer) superblock(b []byte, g *geometry, uuid [16]byte, free uint64) {
+	le := binary.LittleEndian
+	t := makeTimestamp(w.o.time)
+	le32(b[0x00:], uint32(g.groups*g.ipg))
+	le32(b[0x04:], uint32(g.blocks))
+	le32(b[0x0C:], uint32(free))
+	le32(b[0x10:], uint32(g.groups*g.ipg-g.usedInodes))
+	le32(b[0x14:], 0) // first data block
+	le32(b[0x18:], 2) // log2(block size) - 10
+	le32(b[0x1C:], 2)
+	le32(b[0x20:], blocksPerGroup)
+	le32(b[0x24:], blocksPerGroup)
+	le32(b[0x28:], uint32(g.ipg))
+	le32(b[0x2C:], uint32(t.sec)) // mtime
+	le32(b[0x30:], uint32(t.sec)) // wtime
+	le16(b[0x36:], 0xFFFF)        // max mount count: no forced checks
+	le16(b[0x38:], 0xEF53)
+	le16(b[0x3A:], 1) // clean
+	le16(b[0x3C:], 1) // errors: continue
+	le32(b[0x40:], uint32(t.sec))
+	le32(b[0x4C:], 1) // dynamic revision
+	le32(b[0x54:], firstIno)
+	le16(b[0x58:], inodeSize)
+	le32(b[0x5C:], compatExtAttr|compatSparseSuper2)
+	le32(b[0x60:], incompatFiletype|incompatExtents|incompatFlexBG|incompatCsumSeed)
+	ro := uint32(roCompatSparseSuper | roCompatLargeFile | roCompatHugeFile |
+		roCompatDirNlink | roCompatExtraIsize | roCompatMetadataCsum)
+	if w.o.readOnly {
+		ro |= roCompatReadonly
+	}
+	le32(b[0x64:], ro)
+	copy(b[0x68:0x78], uuid[:])
+	copy(b[0x78:0x88], w.o.label)
+	for i := 0; i < 4; i++ { // dir hash seed, in case dir_index is enabled later
+		le32(b[0xEC+4*i:], le.Uint32(uuid[4*i:])^0x5a5a5a5a)
+	}
+	b[0xFC] = 1                    // half_md4
+	le32(b[0x108:], uint32(t.sec)) // mkfs time
+	le16(b[0x15C:], extraIsize)
+	le16(b[0x15E:], extraIsize)
+	le32(b[0x160:], 1) // signed directory hash, as on x86
+	b[0x174] = 4       // 16 groups per flex group
+	b[0x175] = 1       // crc32c
+	le32(b[0x270:], w.seed)
+	hi := uint8(uint64(t.sec) >> 32)
+	if t.sec < 0 {
+		hi = 0
+	}
+	b[0x274], b[0x275], b[0x276], b[0x277] = hi, hi, hi, hi // wtime, mtime, mkfs, lastcheck
+	le32(b[0x3FC:], crc32c(^uint32(0), b[:0x3FC]))
+}

@@ -1,0 +1,32 @@
+// Package ext4 writes an ext4 filesystem image from tar streams in one pass.
+//
+// It is hyper's replacement for "tar -x && mke2fs -d": rootless, streaming
+// and deterministic. File data is copied from the tar straight to its final
+// place in the image while the tar is read; everything whose size is only
+// known at the end (directories, inode tables, bitmaps, group descriptors,
+// superblock) is written by Close. Memory grows with the number of entries
+// (about 200 bytes each plus their names), never with file sizes.
+//
+//	w := ext4.NewWriter(f, ext4.WithLabel("hyper-pod"))
+//	err := w.AddTar("containers/web/rootfs", tarStream)
+//	st, err := w.Close() // st.Size is the image size in bytes
+//
+// The image has 4 KiB blocks, 256-byte inodes, extents, flex_bg, no journal,
+// sparse_super2 without backup superblocks, and metadata checksums
+// (metadata_csum with csum_seed). Layout: superblock, group descriptors
+// (space reserved for up to WithMaxSize), file data in tar order, then
+// directories, bitmaps and inode tables, then free space.
+//
+// Tar semantics: every entry lands under the AddTar prefix; missing parent
+// directories are created 0755 root:root. A directory entry repeated (or
+// naming an implicit or already present directory) updates its metadata and
+// keeps its children, like tar -x; any other repeated path is an error
+// (ErrDuplicate), as is a hard link to a missing or directory target.
+// Full blocks of zeros are not stored (files stay or become sparse).
+// Extended attributes come from PAX records "SCHILY.xattr.NAME"; POSIX ACLs
+// there are converted to ext4's on-disk ACL format. A socket is an entry
+// whose mode carries S_IFSOCK (tar has no socket type).
+//
+// Timestamps keep nanoseconds and use ext4's extra epoch bits, so dates up
+// to 2446 are stored exactly.
+package ext4
