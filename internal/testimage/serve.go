@@ -1,0 +1,49 @@
+package testimage
+
+import (
+	"io"
+	"log"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+// Serve starts an in-process registry on 127.0.0.1 (plain HTTP), pushes
+// imgs under their keys ("busybox:1", "o/app:latest") and returns its
+// host:port. The registry stops when the test ends.
+func Serve(t testing.TB, imgs map[string]v1.Image) string {
+	t.Helper()
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	for ref, img := range imgs {
+		Push(t, host+"/"+ref, img)
+	}
+	return host
+}
+
+// Push writes img (a v1.Image or a v1.ImageIndex) to ref, failing t on
+// error.
+func Push(t testing.TB, ref string, img remote.Taggable) {
+	t.Helper()
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		t.Fatalf("parsing %s: %v", ref, err)
+	}
+	switch v := img.(type) {
+	case v1.ImageIndex:
+		err = remote.WriteIndex(r, v)
+	case v1.Image:
+		err = remote.Write(r, v)
+	default:
+		err = remote.Put(r, v)
+	}
+	if err != nil {
+		t.Fatalf("pushing %s: %v", ref, err)
+	}
+}
