@@ -48,18 +48,19 @@ func (a *appender) append(b []byte) (uint64, error) {
 		return 0, err
 	}
 	blk := a.next
-	a.next += n
 	a.sum.Write(b)
 	if len(a.buf)+len(b) > cap(a.buf) {
 		if err := a.flush(); err != nil {
 			return 0, err
 		}
 		if len(b) >= cap(a.buf) {
+			a.next += n
 			a.start = a.next
 			return blk, a.writeAt(b, blk)
 		}
 	}
 	a.buf = append(a.buf, b...)
+	a.next += n
 	return blk, nil
 }
 

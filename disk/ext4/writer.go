@@ -205,6 +205,7 @@ func (w *Writer) mkdir(p string, pino uint32, perm uint16, m meta) (uint32, erro
 		return 0, err
 	}
 	in := &w.inodes[ino-1]
+	m.perm = perm
 	if err := w.setMeta(in, m); err != nil {
 		return 0, err
 	}
