@@ -1,0 +1,100 @@
+package kernelcfg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Build returns the hyperkernel for the current source, fragment and
+// compiler, building it first if the cache lacks it. Concurrent builders of
+// the same kernel (in this or other processes) wait for one another through
+// a lock file instead of building twice.
+func Build(ctx context.Context, opts ...Option) (*Kernel, error) {
+	o, err := makeOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTools(); err != nil {
+		return nil, err
+	}
+	key, err := o.key(ctx)
+	if err != nil {
+		return nil, err
+	}
+	final := o.entryDir(key)
+	if k, err := loadEntry(final); err == nil || !errors.Is(err, ErrNotBuilt) {
+		return k, err
+	}
+	if err := os.MkdirAll(o.kernelDir(), 0o755); err != nil {
+		return nil, fmt.Errorf("creating kernel cache: %w", err)
+	}
+	unlock, err := lockFile(ctx, final+".lock", o.progress)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	// Another builder may have finished while we waited.
+	if k, err := loadEntry(final); err == nil || !errors.Is(err, ErrNotBuilt) {
+		return k, err
+	}
+	if err := o.buildInto(ctx, key, final); err != nil {
+		return nil, err
+	}
+	return loadEntry(final)
+}
+
+// buildInto runs the whole recipe in a temporary directory under the cache
+// and renames the result to final. The work tree is removed either way; on
+// failure the build log is kept next to the entry as <key>.failed.log.
+func (o *options) buildInto(ctx context.Context, key, final string) (err error) {
+	work, err := os.MkdirTemp(o.kernelDir(), "build-"+key[:12]+"-")
+	if err != nil {
+		return fmt.Errorf("creating kernel build dir: %w", err)
+	}
+	defer os.RemoveAll(work)
+	logPath := filepath.Join(work, "build.log")
+	log, err := os.Create(logPath)
+	if err != nil {
+		return fmt.Errorf("creating kernel build log: %w", err)
+	}
+	defer func() {
+		log.Close()
+		if err != nil {
+			kept := final + ".failed.log"
+			if os.Rename(logPath, kept) == nil {
+				err = fmt.Errorf("%w (full log: %s)", err, kept)
+			}
+		}
+	}()
+
+	start := time.Now()
+	r := &recipe{src: filepath.Join(work, "src"), out: filepath.Join(work, "out"), log: log, progress: o.progress, jobs: o.jobs}
+	steps := []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"extracting " + filepath.Base(o.source), func(ctx context.Context) error { return r.extract(ctx, o.source) }},
+		{"configuring (tinyconfig + fragment + olddefconfig)", r.configure},
+		{fmt.Sprintf("compiling bzImage (make -j%d)", o.jobs), r.compile},
+		{"collecting", r.collect},
+	}
+	for _, s := range steps {
+		fmt.Fprintf(o.progress, "kernel: %s\n", s.name)
+		if err := s.run(ctx); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(r.out, final); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil // someone without our lock (a manual copy) got there first
+		}
+		return fmt.Errorf("installing built kernel: %w", err)
+	}
+	fmt.Fprintf(o.progress, "kernel: built in %s: %s\n", time.Since(start).Round(time.Second), filepath.Join(final, fileBzImage))
+	return nil
+}

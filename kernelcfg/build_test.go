@@ -1,0 +1,163 @@
+package kernelcfg
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCheckToolsNamesMissing(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	err := checkTools()
+	if !errors.Is(err, ErrMissingTool) {
+		t.Fatalf("checkTools with an empty PATH: %v, want ErrMissingTool", err)
+	}
+	for _, s := range []string{"gcc", "flex", "bison", "bc", "apt-get install build-essential flex bison bc", "make deps"} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error %q lacks %q", err, s)
+		}
+	}
+}
+
+func requireGCC(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("gcc not installed: the cache key needs its version")
+	}
+}
+
+// fakeSource is a stand-in tarball: the key only hashes it.
+func fakeSource(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "linux-source.tar.xz")
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestCached(t *testing.T) {
+	requireGCC(t)
+	cache := t.TempDir()
+	opts := []Option{WithCacheDir(cache), WithSource(fakeSource(t, "not really linux"))}
+	if _, err := Cached(opts...); !errors.Is(err, ErrNotBuilt) {
+		t.Fatalf("Cached on an empty cache: %v, want ErrNotBuilt", err)
+	}
+	o, err := makeOptions(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := o.key(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := o.entryDir(key)
+	os.MkdirAll(entry, 0o755)
+	for name, text := range map[string]string{fileBzImage: "image", fileConfig: "CONFIG_64BIT=y\n", fileVersion: "6.1.192\n"} {
+		os.WriteFile(filepath.Join(entry, name), []byte(text), 0o644)
+	}
+	k, err := Cached(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Kernel{
+		Path:       filepath.Join(entry, fileBzImage),
+		Version:    "6.1.192",
+		ConfigHash: sha256hex("CONFIG_64BIT=y\n"),
+		Config:     filepath.Join(entry, fileConfig),
+	}
+	if *k != want {
+		t.Errorf("Cached = %+v, want %+v", *k, want)
+	}
+	// Another source is another kernel.
+	if _, err := Cached(WithCacheDir(cache), WithSource(fakeSource(t, "other"))); !errors.Is(err, ErrNotBuilt) {
+		t.Errorf("Cached with another source: %v, want ErrNotBuilt", err)
+	}
+}
+
+func TestBuildFailureKeepsLog(t *testing.T) {
+	if err := checkTools(); err != nil {
+		t.Skipf("build tools missing: %v", err)
+	}
+	cache := t.TempDir()
+	var progress bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := Build(ctx, WithCacheDir(cache), WithSource(fakeSource(t, "not an xz tarball")), WithProgress(&progress))
+	if err == nil || !strings.Contains(err.Error(), "extracting linux source") {
+		t.Fatalf("Build from a broken tarball: %v, want an extraction error", err)
+	}
+	logs, _ := filepath.Glob(filepath.Join(cache, "kernel", "*.failed.log"))
+	work, _ := filepath.Glob(filepath.Join(cache, "kernel", "build-*"))
+	if len(logs) != 1 || len(work) != 0 {
+		t.Errorf("after failure: logs %v (want 1), work dirs %v (want none)", logs, work)
+	}
+	if !strings.Contains(err.Error(), ".failed.log") {
+		t.Errorf("error %q does not point at the kept log", err)
+	}
+	if !strings.Contains(progress.String(), "kernel: extracting") {
+		t.Errorf("progress %q does not show the step", progress.String())
+	}
+}
+
+// TestBuildReal builds the hyperkernel for real: about 12 minutes on two
+// cores. HYPER_KERNEL_BUILD=1 builds into (or finds in) the default cache;
+// HYPER_KERNEL_BUILD=fresh builds into a temporary one.
+func TestBuildReal(t *testing.T) {
+	mode := os.Getenv("HYPER_KERNEL_BUILD")
+	if mode == "" {
+		t.Skip("set HYPER_KERNEL_BUILD=1 (default cache) or =fresh (temporary cache) to build the kernel (~12 min)")
+	}
+	if _, err := os.Stat(DefaultSource); err != nil {
+		t.Skipf("%s missing: apt-get install linux-source-6.1", DefaultSource)
+	}
+	if err := checkTools(); err != nil {
+		t.Skipf("build tools missing: %v", err)
+	}
+	opts := []Option{WithProgress(testWriter{t})}
+	if mode == "fresh" {
+		opts = append(opts, WithCacheDir(t.TempDir()))
+	}
+	k, err := Build(context.Background(), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr, err := FromFile(k.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hdr.Version != k.Version || !strings.HasPrefix(k.Version, "6.1.") {
+		t.Errorf("version: header %q, cache %q, want 6.1.x in both", hdr.Version, k.Version)
+	}
+	f, err := os.Open(k.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	final, err := ParseConfig(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(final, Settings()); err != nil {
+		t.Error(err)
+	}
+	st, _ := os.Stat(k.Path)
+	t.Logf("bzImage %s: %d bytes, release %s", k.Path, st.Size(), k.Version)
+	again, err := Cached(opts[1:]...)
+	if err != nil || *again != *k {
+		t.Errorf("Cached after Build = %+v, %v; want %+v", again, err, k)
+	}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}

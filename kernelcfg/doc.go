@@ -1,0 +1,41 @@
+// Package kernelcfg owns the hyperkernel: the Linux configuration the guest
+// needs, as data, and the machinery that builds and caches it.
+//
+// The configuration is a table of Features, each naming the CONFIG_ options
+// it needs, plus a Trim list of options switched off for size and boot time.
+// Fragment renders them; a build applies the fragment on `make tinyconfig` of
+// Debian's linux-source-6.1 (ARCH=x86_64), runs `make olddefconfig`, and then
+// checks every wanted option against the final .config: an option that
+// olddefconfig dropped (a missing dependency, a typo) fails the build with
+// its name and the feature that wanted it.
+//
+// Build compiles `make -jN bzImage` in a temporary directory under the cache
+// and renames the result to $HYPER_CACHE/kernel/<key>/ (default
+// os.UserCacheDir()/hyper), holding bzImage, config, version and fragment.
+// The key is the sha256 of the source tarball's digest, the fragment and the
+// first line of `gcc --version`. A lock file makes a second builder wait for
+// the first. Cached returns the entry or ErrNotBuilt without building;
+// FromFile accepts a bring-your-own bzImage after checking its header.
+//
+//	k, err := kernelcfg.Build(ctx, kernelcfg.WithProgress(os.Stderr))
+//	// k.Path is the bzImage, k.Config the final .config.
+//
+// Graceful stop: on q35/pc, and on microvm with acpi=on (QEMU's default),
+// the VMM's power button (QMP system_powerdown) arrives through ACPI_BUTTON
+// as KEY_POWER on the "Power Button" /dev/input/event* device; hyperstart
+// watches it. Where there is no ACPI (microvm acpi=off, a VMM without an
+// ACPI table), the runner sends SIGTERM's equivalent over a channel the guest
+// already has: a virtio-console port or vsock message to hyperstart; the
+// kernel needs nothing more for that.
+//
+// Booting: console=ttyS0 and `quiet` keep the console silent except
+// KERN_ERR lines; on microvm add tsc_early_khz=<host TSC kHz> (TSC
+// calibration without HPET or PM timer can hang under TCG) and pci=off, or
+// the kernel prints "PCI: Fatal: No config space access function found".
+// CONFIG_PANIC_TIMEOUT=-1: a panic reboots at once, so run QEMU with
+// -no-reboot to see a panicking guest end instead of hang.
+//
+// Tests: `go test ./kernelcfg` checks the data, the config check, the cache
+// key and the bzImage reader. HYPER_KERNEL_BUILD=1 adds a test that builds
+// the kernel for real into a temporary cache (about 12 minutes on 2 cores).
+package kernelcfg
