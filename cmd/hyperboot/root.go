@@ -103,6 +103,7 @@ container was killed by signal N), or 125 when hyperboot itself failed.`,
 	fl.StringVar(&netw, "net", "user", "network: user (rootless, qemu), tap:NAME (root), none")
 	fl.BoolVar(&trace, "trace", false, "print the boot timeline (VMM start, kernel, hyperstart steps, first container)")
 	fl.BoolVarP(&verbose, "verbose", "v", false, "say which backend runs and show its command line")
+	cli.Teach(cmd)
 	return cmd
 }
 

@@ -151,6 +151,7 @@ Nothing is written to -o unless the build succeeds.`,
 	fl.StringArrayVar(&insecure, "insecure-registry", nil, "allow plain HTTP to this registry host (localhost is always allowed)")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
 	cmd.AddCommand(newValidate(stdout, stderr), newInspect(stdout), newMkfs(stderr), newKernel(stdout, stderr), newCache(stdout))
+	cli.Teach(cmd)
 	return cmd
 }
 

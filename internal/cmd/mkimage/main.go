@@ -1,0 +1,51 @@
+// Command mkimage writes the offline images the demo and the benchmarks
+// boot: busybox from Debian's busybox-static, shaped like Docker Hub's
+// busybox image, as an OCI layout. No registry is needed.
+//
+//	go run ./internal/cmd/mkimage busybox DIR [TAG]
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/hyperbuild/hyper/internal/testimage"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintf(os.Stderr, "mkimage: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	if len(args) < 2 || args[0] != "busybox" {
+		return fmt.Errorf("usage: mkimage busybox DIR [TAG]")
+	}
+	tag := "latest"
+	if len(args) > 2 {
+		tag = args[2]
+	}
+	return WriteBusybox(args[1], tag)
+}
+
+// WriteBusybox replaces dir with an OCI layout holding busybox as tag.
+func WriteBusybox(dir, tag string) error {
+	img, err := testimage.Busybox()
+	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	if err := testimage.WriteLayout(dir, img, tag); err != nil {
+		return err
+	}
+	d, err := img.Digest()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("wrote busybox as oci:%s:%s (%s)\n", dir, tag, d)
+	return nil
+}
