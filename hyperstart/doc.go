@@ -1,0 +1,29 @@
+// Package hyperstart is the pod's PID 1 inside the VM: it turns the guest
+// contract (package contract) into running containers.
+//
+// It is written as data plus a small engine, in the style of u-root's
+// libinit: what to do at boot and for each container is a list of Steps
+// (Mount, Dir, Dev, Symlink, ...), each printable with String(), built by
+// plain functions (BootPlan, ContainerPlan) that are tested off the VM; Run
+// executes a plan and, with hyper.debug on the kernel command line, logs
+// each step with its time since boot:
+//
+//	hyperstart: [  0.412s] mount proc on /proc (proc)
+//
+// Each container runs in its own mount namespace only: PID 1 re-executes
+// itself ("/init exec-container NAME") with CLONE_NEWNS; that child mounts
+// an overlay over the container's rootfs on the pod partition, pivots into
+// it, mounts /proc, /sys, /dev, ... and the pod's volumes, switches to the
+// container's user and execs its process. PID, network, IPC, UTS and user
+// namespaces are the VM's own and shared by all containers.
+//
+// PID 1 itself owns the only wait4(-1) loop (Reaper), so orphans of any
+// container are reaped and each container's exit status reaches the
+// Supervisor, which applies restart policies, stops the pod gracefully on
+// SIGTERM/SIGINT/SIGPWR or an ACPI power-button press, and finally prints
+// contract.ExitLine, writes the status byte to I/O port contract.ExitPort
+// and powers the VM off.
+//
+// The package must stay small: it imports no HCL, registry, disk or
+// builder code (imports_test.go enforces it) and no net/http.
+package hyperstart

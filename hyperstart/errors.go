@@ -1,0 +1,20 @@
+package hyperstart
+
+import "errors"
+
+// Errors callers can test with errors.Is.
+var (
+	// ErrNotPID1 is returned by Main when hyperstart is started as an
+	// ordinary process without a subcommand.
+	ErrNotPID1 = errors.New("hyperstart must run as PID 1 (the VM's init)")
+	// ErrNoPodDisk means no block device carried the pod partition's label.
+	ErrNoPodDisk = errors.New("pod partition not found")
+	// ErrNoContainer means a container name is not in the contract.
+	ErrNoContainer = errors.New("no such container in the pod")
+	// ErrNoUser means a user or group name is not in the container's
+	// /etc/passwd or /etc/group.
+	ErrNoUser = errors.New("user not found")
+	// ErrNoProcess means the builder left a container without its final
+	// Process.
+	ErrNoProcess = errors.New("container has no process (image not resolved)")
+)

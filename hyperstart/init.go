@@ -1,0 +1,185 @@
+package hyperstart
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/hyperbuild/hyper/contract"
+	"golang.org/x/sys/unix"
+)
+
+// Main is hyperstart's entry point: PID 1 runs the pod; "exec-container
+// NAME" is the child PID 1 starts for each container. It returns the
+// process's exit status (PID 1 never returns: it powers off).
+func Main(args []string) int {
+	if len(args) >= 3 && args[1] == execContainerCmd {
+		l := NewLog(os.Stderr, os.Getenv(debugEnv) == "1")
+		return execContainer(l, args[2])
+	}
+	if os.Getpid() != 1 {
+		fmt.Fprintln(os.Stderr, ErrNotPID1)
+		return 2
+	}
+	initMain()
+	return 0
+}
+
+// debugEnv carries hyper.debug from PID 1 to its exec-container children
+// (their own environment is replaced by the container's at exec).
+const debugEnv = "HYPERSTART_DEBUG"
+
+// Timeouts of the pod's life.
+const (
+	podDiskTimeout = 5 * time.Second        // for the pod partition to appear
+	outputGrace    = 500 * time.Millisecond // for output after the last exit
+	flushTimeout   = 2 * time.Second        // for the console to drain
+)
+
+// initMain is PID 1. Whatever happens it ends the VM with a status.
+func initMain() {
+	start := sinceBoot()
+	con := NewConsole(os.Stdout, 1024, 50*time.Millisecond)
+	l := NewLog(con, false)
+	// Ctrl-Alt-Del becomes SIGINT to PID 1 rather than an instant reboot.
+	unix.Reboot(unix.LINUX_REBOOT_CMD_CAD_OFF)
+
+	status, err := boot(l, con)
+	if err != nil {
+		l.Printf("%v", err)
+		status = ExitSetup
+	}
+	l.Debugf("pod ended with status %d (hyperstart up %.3fs after boot start at %.3fs)", status, (sinceBoot() - start).Seconds(), start.Seconds())
+	shutdown(con, status)
+}
+
+// boot runs the boot plan, reads the contract, prepares the pod and
+// supervises it; it returns the pod's exit status.
+func boot(l *Log, con *Console) (int, error) {
+	if err := Run(l, BootPlan()); err != nil {
+		return 0, fmt.Errorf("boot: %w", err)
+	}
+	cmdlineBytes, _ := os.ReadFile("/proc/cmdline")
+	cmd := ParseCmdline(string(cmdlineBytes))
+	l.debug = cmd.Debug
+	l.Debugf("hyperstart started (cmdline %q)", strings.TrimSpace(string(cmdlineBytes)))
+	seedEntropy(l)
+
+	p, err := readContract(contract.Path)
+	if err != nil {
+		return 0, err
+	}
+	l.Debugf("contract: pod %q, %d containers", p.Name, len(p.Containers))
+	host := hostname(p)
+	if err := Run(l, []Step{Hostname(host), LinkUp("lo")}); err != nil {
+		return 0, fmt.Errorf("boot: %w", err)
+	}
+	stop := make(chan string, 4)
+	watchSignals(stop)
+	go watchPowerButton(l, stop)
+
+	dev, err := WaitForLabel("/sys/class/block", "/dev", contract.PodLabel, podDiskTimeout, 10*time.Millisecond)
+	if err != nil {
+		return 0, err
+	}
+	if err := Run(l, PodPlan(p, dev)); err != nil {
+		return 0, fmt.Errorf("preparing the pod: %w", err)
+	}
+	addr, dns := setupNetwork(l, p, cmd)
+	if err := Run(l, EtcPlan(host, addr, dns)); err != nil {
+		return 0, fmt.Errorf("preparing the pod: %w", err)
+	}
+	if l.debug {
+		l.Debugf("hyperstart %s before the first container", vmRSS())
+	}
+	sv := newVMSupervisor(l, con, p)
+	status := sv.Run(stop)
+	// Output still in flight from the last container: wait a little, but
+	// orphans holding a pipe open must not hold the pod.
+	waitTimeout(sv.pumpsDone(), outputGrace)
+	if l.debug {
+		l.Debugf("hyperstart %s, %d orphans reaped", vmRSS(), sv.Reaper.Reaped())
+	}
+	return status, nil
+}
+
+// watchSignals turns SIGTERM, SIGINT (Ctrl-Alt-Del) and SIGPWR into stop
+// requests.
+func watchSignals(stop chan<- string) {
+	sig := make(chan os.Signal, 4)
+	signal.Notify(sig, unix.SIGTERM, unix.SIGINT, unix.SIGPWR)
+	go func() {
+		for s := range sig {
+			stop <- s.String()
+		}
+	}()
+}
+
+// shutdown reports the pod's status and ends the VM: the exit line on the
+// console, the status byte on the exit port, then sync and power off.
+func shutdown(con *Console, status int) {
+	con.Flush(flushTimeout)
+	line := contract.ExitLine(status) + "\n"
+	done := make(chan struct{})
+	go func() {
+		io.WriteString(os.Stdout, line)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(flushTimeout):
+	}
+	unix.Sync()
+	writeExitPort(status)
+	// Not under QEMU's isa-debug-exit (a cloud VM): power off.
+	unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF)
+	select {}
+}
+
+// writeExitPort writes the status byte to contract.ExitPort through
+// /dev/port; QEMU's isa-debug-exit ends the VM with (B<<1)|1.
+func writeExitPort(status int) {
+	f, err := os.OpenFile("/dev/port", os.O_WRONLY, 0)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	f.WriteAt([]byte{byte(status)}, contract.ExitPort)
+}
+
+func waitTimeout(done <-chan struct{}, d time.Duration) {
+	select {
+	case <-done:
+	case <-time.After(d):
+	}
+}
+
+// vmRSS reads PID 1's resident memory from /proc for the debug log.
+func vmRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "VmRSS unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			return "VmRSS " + strings.Join(strings.Fields(line[len("VmRSS:"):]), " ")
+		}
+	}
+	return "VmRSS unknown"
+}
+
+// seedEntropy mixes the boot time into the kernel's pool without crediting
+// it: credited entropy comes from virtio-rng or RDRAND. hyperstart itself
+// never reads getrandom, so it never waits for the pool.
+func seedEntropy(l *Log) {
+	f, err := os.OpenFile("/dev/urandom", os.O_WRONLY, 0)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "%d %d", time.Now().UnixNano(), sinceBoot())
+	l.Debugf("seeded /dev/urandom (uncredited)")
+}

@@ -1,0 +1,109 @@
+package hyperstart
+
+import (
+	"os"
+	"path"
+	"sync"
+	"syscall"
+
+	"github.com/hyperbuild/hyper/contract"
+	"golang.org/x/sys/unix"
+)
+
+// vmSupervisor is the Supervisor as PID 1 runs it: containers are
+// re-executions of this binary in a new mount namespace, each in its own
+// cgroup when cgroup2 is mounted, their output pumped to the console.
+type vmSupervisor struct {
+	*Supervisor
+	con    *Console
+	pumps  sync.WaitGroup
+	cgroup bool
+}
+
+func newVMSupervisor(l *Log, con *Console, p *contract.Pod) *vmSupervisor {
+	v := &vmSupervisor{con: con}
+	_, err := os.Stat(path.Join(CgroupRoot, "cgroup.controllers"))
+	v.cgroup = err == nil
+	v.Supervisor = &Supervisor{Pod: p, Log: l, Reaper: NewReaper(), Start: v.start, Kill: v.kill}
+	return v
+}
+
+// containerCgroup is the cgroup a container's processes run in.
+func containerCgroup(name string) string {
+	return path.Join(CgroupRoot, "containers", name)
+}
+
+func (v *vmSupervisor) start(c *contract.Container) (int, error) {
+	self, err := os.Executable()
+	if err != nil {
+		self = "/proc/self/exe"
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return 0, err
+	}
+	defer w.Close()
+	null, err := os.Open("/dev/null")
+	if err != nil {
+		r.Close()
+		return 0, err
+	}
+	defer null.Close()
+	env := []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+	if v.Log.Debug() {
+		env = append(env, debugEnv+"=1")
+	}
+	sys := &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWNS, Setsid: true}
+	if v.cgroup {
+		cg := containerCgroup(c.Name)
+		if err := os.MkdirAll(cg, 0o755); err == nil {
+			if fd, err := unix.Open(cg, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
+				defer unix.Close(fd)
+				sys.UseCgroupFD, sys.CgroupFD = true, fd
+			}
+		}
+	}
+	pid, err := syscall.ForkExec(self, []string{"/init", execContainerCmd, c.Name}, &syscall.ProcAttr{
+		Dir:   "/",
+		Env:   env,
+		Files: []uintptr{null.Fd(), w.Fd(), w.Fd()},
+		Sys:   sys,
+	})
+	if err != nil {
+		r.Close()
+		return 0, err
+	}
+	v.pumps.Add(1)
+	go func() {
+		defer v.pumps.Done()
+		defer r.Close()
+		Pump(v.con, r, Prefix(c.Name, len(v.Pod.Containers)))
+	}()
+	return pid, nil
+}
+
+// kill sends the stop signal to a container's main process; SIGKILL goes
+// to everything in its cgroup (cgroup.kill), else to its process group.
+func (v *vmSupervisor) kill(c *contract.Container, pid int, sig unix.Signal) {
+	if sig != unix.SIGKILL {
+		unix.Kill(pid, sig)
+		return
+	}
+	if v.cgroup {
+		if err := os.WriteFile(path.Join(containerCgroup(c.Name), "cgroup.kill"), []byte("1"), 0); err == nil {
+			return
+		}
+	}
+	unix.Kill(-pid, unix.SIGKILL)
+	unix.Kill(pid, unix.SIGKILL)
+}
+
+// pumpsDone is closed once every container's output has reached EOF.
+func (v *vmSupervisor) pumpsDone() <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		v.pumps.Wait()
+		close(done)
+	}()
+	return done
+}
