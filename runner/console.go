@@ -1,0 +1,212 @@
+package runner
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/hyperbuild/hyper/contract"
+)
+
+// DebugPrefix starts the lines hyperstart prints when the kernel command
+// line has contract.CmdlineDebug. When tracing, the console moves them
+// from the output to the timeline.
+const DebugPrefix = "hyperstart:"
+
+// maxHeld bounds how much of a line the console withholds while deciding
+// whether it is the exit line or a debug line.
+const maxHeld = 4096
+
+// noise are the terminal-reset sequences firmware writes on a serial
+// console (SeaBIOS, OVMF): reset, autowrap off, clear screen. Left in,
+// they blank the user's terminal and leave it without line wrapping.
+var noise = []string{"\x1bc", "\x1b[?7l", "\x1b[2J"}
+
+// Console filters the guest's serial output on its way to the user: it
+// copies it unchanged except that it removes the exit line (keeping its
+// status), removes firmware terminal-reset sequences, and, when tracing,
+// moves hyperstart's debug lines to the timeline. Writes never fail and
+// never block on a failed output, so a closed stdout cannot stall a VM.
+type Console struct {
+	mu    sync.Mutex
+	out   io.Writer
+	err   error // first error writing to out; output is dropped after it
+	trace *Timeline
+
+	esc     []byte // a pending escape sequence
+	line    []byte // the withheld start of the current line
+	holding bool   // the current line is being withheld
+	midLine bool   // some of the current line has been written out
+	tail    []byte // the end of a line already written, to spot an exit line in it
+	pending bytes.Buffer
+
+	status   int
+	reported bool
+	started  bool
+}
+
+// NewConsole returns a filter writing to out; trace may be nil.
+func NewConsole(out io.Writer, trace *Timeline) *Console {
+	if out == nil {
+		out = io.Discard
+	}
+	return &Console{out: out, trace: trace}
+}
+
+// Status returns the status from the exit line, if one was seen.
+func (c *Console) Status() (int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.status, c.reported
+}
+
+// Write filters p. It always reports success.
+func (c *Console) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(p) > 0 && !c.started {
+		c.started = true
+		c.trace.Mark("console: first output")
+	}
+	for _, b := range p {
+		c.filterEscape(b)
+	}
+	c.flush()
+	return len(p), nil
+}
+
+// Close ends the stream: a withheld last line without a newline is
+// decided and written.
+func (c *Console) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, b := range c.esc {
+		c.content(b)
+	}
+	c.esc = nil
+	if c.holding {
+		c.endHeld()
+	} else {
+		c.checkTail()
+	}
+	c.flush()
+	return nil
+}
+
+// filterEscape drops the firmware noise sequences and passes every other
+// byte, in order, to content.
+func (c *Console) filterEscape(b byte) {
+	if len(c.esc) == 0 && b != 0x1b {
+		c.content(b)
+		return
+	}
+	c.esc = append(c.esc, b)
+	s := string(c.esc)
+	for _, n := range noise {
+		if s == n {
+			c.esc = c.esc[:0]
+			return
+		}
+	}
+	for _, n := range noise {
+		if strings.HasPrefix(n, s) {
+			return // may still become noise
+		}
+	}
+	// Not noise: the ESC is content; what followed it may start another
+	// sequence, so it goes through the filter again.
+	rest := append([]byte(nil), c.esc[1:]...)
+	c.esc = c.esc[:0]
+	c.content(0x1b)
+	for _, r := range rest {
+		c.filterEscape(r)
+	}
+}
+
+// content handles one byte of the console stream after escape filtering.
+func (c *Console) content(b byte) {
+	if !c.midLine && !c.holding {
+		c.holding = true
+		c.line = c.line[:0]
+	}
+	if c.holding {
+		c.line = append(c.line, b)
+		if b == '\n' {
+			c.endHeld()
+			return
+		}
+		if !c.mayBeSpecial() || len(c.line) > maxHeld {
+			c.pending.Write(c.line)
+			c.tail = append(c.tail[:0], c.line...)
+			c.holding, c.midLine = false, true
+		}
+		return
+	}
+	c.pending.WriteByte(b)
+	if b == '\n' {
+		c.checkTail()
+		c.midLine = false
+		c.tail = c.tail[:0]
+		return
+	}
+	c.tail = append(c.tail, b)
+	if len(c.tail) > 2*len(contract.ExitLinePrefix)+8 {
+		c.tail = append(c.tail[:0], c.tail[len(c.tail)-len(contract.ExitLinePrefix)-8:]...)
+	}
+}
+
+// mayBeSpecial reports whether the withheld line can still turn out to be
+// the exit line or (when tracing) a debug line.
+func (c *Console) mayBeSpecial() bool {
+	s := strings.TrimLeft(string(c.line), " \t\r")
+	if couldStart(s, contract.ExitLinePrefix) {
+		return true
+	}
+	return c.trace != nil && couldStart(s, DebugPrefix)
+}
+
+// couldStart: s is a prefix of p, or starts with p.
+func couldStart(s, p string) bool {
+	return strings.HasPrefix(p, s) || strings.HasPrefix(s, p)
+}
+
+// endHeld decides a withheld line that is complete (newline seen) or at
+// the end of the stream.
+func (c *Console) endHeld() {
+	c.holding, c.midLine = false, false
+	s := strings.TrimLeft(string(c.line), " \t\r")
+	if st, ok := contract.ParseExitLine(s); ok && strings.HasPrefix(s, contract.ExitLinePrefix) {
+		c.status, c.reported = st, true
+		c.trace.Mark("pod exited with status %d", st)
+		return
+	}
+	if c.trace != nil && strings.HasPrefix(s, DebugPrefix) {
+		c.trace.Mark("%s", strings.TrimRight(s, "\r\n"))
+		return
+	}
+	c.pending.Write(c.line)
+}
+
+// checkTail looks for an exit line glued to the end of other output (a
+// program's last line without a newline): its status still counts, though
+// it has already been shown.
+func (c *Console) checkTail() {
+	s := string(c.tail)
+	if i := strings.Index(s, contract.ExitLinePrefix); i >= 0 {
+		if st, ok := contract.ParseExitLine(s[i:]); ok {
+			c.status, c.reported = st, true
+			c.trace.Mark("pod exited with status %d", st)
+		}
+	}
+}
+
+func (c *Console) flush() {
+	if c.pending.Len() == 0 {
+		return
+	}
+	if c.err == nil {
+		_, c.err = c.out.Write(c.pending.Bytes())
+	}
+	c.pending.Reset()
+}

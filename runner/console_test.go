@@ -1,0 +1,113 @@
+package runner
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestConsole(t *testing.T) {
+	tests := []struct {
+		name       string
+		in         string
+		trace      bool
+		want       string
+		wantStatus int
+		wantOK     bool
+		wantEvents []string
+	}{
+		{name: "plain", in: "hello\nworld\n", want: "hello\nworld\n"},
+		{name: "exit line removed", in: "hello\r\nHYPER-POD-EXIT status=137\r\n", want: "hello\r\n", wantStatus: 137, wantOK: true},
+		{name: "exit line without newline at the end", in: "a\nHYPER-POD-EXIT status=3", want: "a\n", wantStatus: 3, wantOK: true},
+		{name: "exit line after carriage return", in: "a\n\rHYPER-POD-EXIT status=0\n", want: "a\n", wantStatus: 0, wantOK: true},
+		{name: "exit line glued to output", in: "no newline HYPER-POD-EXIT status=7\r\n", want: "no newline HYPER-POD-EXIT status=7\r\n", wantStatus: 7, wantOK: true},
+		{name: "not an exit line", in: "HYPER-POD-EXIT status=x\n", want: "HYPER-POD-EXIT status=x\n"},
+		{name: "prefix look-alike", in: "HYPER-POD\nHYPER\n", want: "HYPER-POD\nHYPER\n"},
+		{name: "last line without newline", in: "a\nprompt> ", want: "a\nprompt> "},
+		{name: "held start of a last line", in: "a\nHYPER-PO", want: "a\nHYPER-PO"},
+		{name: "empty lines", in: "\n\r\n\n", want: "\n\r\n\n"},
+		{name: "firmware noise", in: "\x1bc\x1b[?7l\x1b[2J\x1b[0mSeaBIOS\r\n\x1bc\x1b[?7l\x1b[2Jhello\r\n", want: "\x1b[0mSeaBIOS\r\nhello\r\n"},
+		{name: "colours kept", in: "\x1b[31mred\x1b[0m\n", want: "\x1b[31mred\x1b[0m\n"},
+		{name: "escape then noise", in: "\x1b\x1bcx\n", want: "\x1bx\n"},
+		{name: "escape at the end", in: "x\x1b[?7", want: "x\x1b[?7"},
+		{name: "debug line kept without trace", in: "hyperstart: mounted /proc\n", want: "hyperstart: mounted /proc\n"},
+		{
+			name: "debug lines to the timeline", trace: true,
+			in:         "hyperstart: mounted /proc\r\napp line\nhyperstart: started web\nHYPER-POD-EXIT status=1\n",
+			want:       "app line\n",
+			wantStatus: 1, wantOK: true,
+			wantEvents: []string{"console: first output", "hyperstart: mounted /proc", "hyperstart: started web", "pod exited with status 1"},
+		},
+		{name: "long line", in: strings.Repeat("x", 10000) + "\n", want: strings.Repeat("x", 10000) + "\n"},
+		{name: "long held line", in: "hyperstart:" + strings.Repeat("y", 5000) + "\n", trace: true, want: "hyperstart:" + strings.Repeat("y", 5000) + "\n", wantEvents: []string{"console: first output"}},
+	}
+	for _, tt := range tests {
+		// Every way of splitting the input into two writes, and byte by byte.
+		splits := [][]string{splitEvery(tt.in, 1)}
+		for i := 0; i <= len(tt.in) && i < 64; i++ {
+			splits = append(splits, []string{tt.in[:i], tt.in[i:]})
+		}
+		for _, chunks := range splits {
+			var out bytes.Buffer
+			var tl *Timeline
+			if tt.trace {
+				tl = NewTimeline(nil)
+			}
+			c := NewConsole(&out, tl)
+			for _, ch := range chunks {
+				if n, err := c.Write([]byte(ch)); n != len(ch) || err != nil {
+					t.Fatalf("%s: Write = %d, %v", tt.name, n, err)
+				}
+			}
+			c.Close()
+			if got := out.String(); got != tt.want {
+				t.Errorf("%s (%d chunks, first %q): output %q, want %q", tt.name, len(chunks), chunks[0], got, tt.want)
+			}
+			if st, ok := c.Status(); st != tt.wantStatus || ok != tt.wantOK {
+				t.Errorf("%s: Status() = %d, %v; want %d, %v", tt.name, st, ok, tt.wantStatus, tt.wantOK)
+			}
+			if tt.trace {
+				var got []string
+				for _, e := range tl.Events() {
+					got = append(got, e.What)
+				}
+				if strings.Join(got, "|") != strings.Join(tt.wantEvents, "|") {
+					t.Errorf("%s: events %q, want %q", tt.name, got, tt.wantEvents)
+				}
+			}
+		}
+	}
+}
+
+func splitEvery(s string, n int) []string {
+	var out []string
+	for len(s) > n {
+		out = append(out, s[:n])
+		s = s[n:]
+	}
+	return append(out, s)
+}
+
+type failWriter struct{ n int }
+
+func (f *failWriter) Write(p []byte) (int, error) {
+	f.n++
+	return 0, bytes.ErrTooLarge
+}
+
+func TestConsoleOutputErrorDoesNotStall(t *testing.T) {
+	fw := &failWriter{}
+	c := NewConsole(fw, nil)
+	for i := 0; i < 3; i++ {
+		if _, err := c.Write([]byte("line\n")); err != nil {
+			t.Fatalf("Write: %v", err)
+		}
+	}
+	c.Write([]byte("HYPER-POD-EXIT status=9\n"))
+	if st, ok := c.Status(); !ok || st != 9 {
+		t.Errorf("Status() = %d, %v after output errors; want 9, true", st, ok)
+	}
+	if fw.n != 1 {
+		t.Errorf("out written %d times after failing; want 1", fw.n)
+	}
+}
