@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"testing"
+	"time"
 )
 
 const blkFeatures = FeatureVersion1 | FeatureIndirectDesc | blkFFlush | blkFRO
@@ -281,5 +282,47 @@ func TestNotifyBeforeDriverOK(t *testing.T) {
 	d.w(regQueueNotify, 0)
 	if used, _ := d.mem.Uint16(tUsed + 2); used != 0 {
 		t.Errorf("device processed a queue before DRIVER_OK")
+	}
+}
+
+// chaser is a device whose every completion publishes one more request,
+// as a guest can arrange by pointing a writable buffer at its own avail
+// ring.
+type chaser struct {
+	mem interface{ PutUint16(uint64, uint16) error }
+	idx *uint16
+}
+
+func (c chaser) Type() uint32     { return DeviceBlock }
+func (c chaser) Features() uint64 { return FeatureVersion1 }
+func (c chaser) Queues() int      { return 1 }
+func (c chaser) Config() []byte   { return nil }
+func (c chaser) Process(int, Chain) (uint32, error) {
+	*c.idx++
+	return 0, c.mem.PutUint16(tAvail+2, *c.idx)
+}
+
+// TestNotifyIsBounded: one notify handles at most a queue's worth of
+// chains, so a guest cannot keep a vCPU thread in the device forever (and
+// out of reach of the VMM's stop).
+func TestNotifyIsBounded(t *testing.T) {
+	var idx uint16
+	c := &chaser{idx: &idx}
+	d := newDriver(t, c, FeatureVersion1)
+	c.mem = d.mem
+	d.putDesc(tDesc, 0, d.alloc(1), 1, descFWrite, 0)
+	done := make(chan struct{})
+	go func() {
+		idx = 1
+		d.publish(0)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("notify did not return")
+	}
+	if idx != tQSize+1 {
+		t.Errorf("processed %d chains in one notify, want %d", idx-1, tQSize)
 	}
 }

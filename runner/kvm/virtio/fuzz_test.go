@@ -74,7 +74,7 @@ func FuzzBlk(f *testing.F) {
 		}
 		d.mem.PutUint16(tAvail+4, 0)
 		d.mem.PutUint16(tAvail+2, 1)
-		return d.mem.Bytes()[:fuzzMem]
+		return d.mem.Bytes()[:d.data]
 	}
 	f.Add(uint8(16), uint64(blkFeatures), seed([]buf{{in: hdr(BlkTIn, 1)}, {write: 512}, {write: 1}}, false))
 	f.Add(uint8(16), uint64(blkFeatures), seed([]buf{{in: hdr(BlkTOut, 1)}, {in: make([]byte, 512)}, {write: 1}}, true))
@@ -83,7 +83,7 @@ func FuzzBlk(f *testing.F) {
 	f.Fuzz(func(t *testing.T, qsize uint8, features uint64, data []byte) {
 		disk := newDisk(8)
 		orig := append([]byte(nil), disk.b...)
-		mem := guestmem.New(make([]byte, 1<<20))
+		mem := guestmem.New(make([]byte, fuzzMem))
 		copy(mem.Bytes(), data)
 		d := &driver{t: t, mem: mem, irq: &countIRQ{}}
 		d.mmio = NewMMIO(NewBlk(disk, int64(len(disk.b)), true, "x"), mem, d.irq, 5)

@@ -36,10 +36,10 @@ func (c *countIRQ) Interrupt(uint32) error { c.n++; return nil }
 
 // Guest memory layout of the test driver.
 const (
-	tDesc  = 0x1000
-	tAvail = 0x2000
-	tUsed  = 0x3000
-	tData  = 0x10000
+	tDesc  = 0x100
+	tAvail = 0x200
+	tUsed  = 0x300
+	tData  = 0x400
 	tMem   = 1 << 20
 	tQSize = 16
 )

@@ -259,7 +259,10 @@ func (t *MMIO) notify(qi uint32) bool {
 	}
 	q := &t.queues[qi]
 	used := false
-	for {
+	// At most Size chains per notify: a well-behaved driver never has more
+	// outstanding, and a hostile one whose buffers alias its own avail
+	// ring would otherwise keep this vCPU thread here forever.
+	for range q.Size {
 		c, ok, err := q.Pop(t.mem)
 		if err == nil && ok {
 			var n uint32
