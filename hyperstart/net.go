@@ -99,7 +99,9 @@ func (r DefaultRoute) Do() error {
 	body = appendAttr(body, unix.RTA_OIF, oif[:])
 	return netlinkDo(unix.RTM_NEWROUTE, unix.NLM_F_CREATE|unix.NLM_F_EXCL, body)
 }
-func (r DefaultRoute) String() string { return "route default via " + r.Gateway.String() + " dev " + r.Link }
+func (r DefaultRoute) String() string {
+	return "route default via " + r.Gateway.String() + " dev " + r.Link
+}
 
 func ifIndex(name string) (int, error) {
 	b, err := os.ReadFile("/sys/class/net/" + name + "/ifindex")

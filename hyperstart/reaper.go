@@ -23,20 +23,27 @@ type Reaper struct {
 	wanted map[int]bool
 	exits  chan Exit
 	reaped int
+	sig    chan os.Signal
 }
 
 // NewReaper starts reaping on SIGCHLD. Exits of started processes arrive
 // on Exits.
 func NewReaper() *Reaper {
-	r := &Reaper{wanted: map[int]bool{}, exits: make(chan Exit, 64)}
-	sig := make(chan os.Signal, 16)
-	signal.Notify(sig, unix.SIGCHLD)
+	r := &Reaper{wanted: map[int]bool{}, exits: make(chan Exit, 64), sig: make(chan os.Signal, 16)}
+	signal.Notify(r.sig, unix.SIGCHLD)
 	go func() {
-		for range sig {
+		for range r.sig {
 			r.reapAll()
 		}
 	}()
 	return r
+}
+
+// Close stops reaping (PID 1 never does; tests do, to give wait back to
+// the rest of the process).
+func (r *Reaper) Close() {
+	signal.Stop(r.sig)
+	close(r.sig)
 }
 
 // Exits delivers the end of each process started through Start.

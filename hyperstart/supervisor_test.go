@@ -1,0 +1,158 @@
+package hyperstart
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hyperbuild/hyper/contract"
+	"golang.org/x/sys/unix"
+)
+
+// runPod supervises containers whose Process.Args are sh scripts, run on
+// the host: the Supervisor's logic (restarts, stops, statuses) without a
+// VM. It must not run in parallel with tests that wait for children.
+func runPod(t *testing.T, p *contract.Pod, stopAfter time.Duration) (int, string) {
+	t.Helper()
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skipf("no /bin/sh: %v", err)
+	}
+	var log syncBuffer
+	r := NewReaper()
+	defer r.Close()
+	s := &Supervisor{
+		Pod: p, Log: NewLog(&log, true), Reaper: r,
+		Start: func(c *contract.Container) (int, error) {
+			return syscall.ForkExec("/bin/sh", append([]string{"sh", "-c"}, c.Process.Args...), &syscall.ProcAttr{
+				Env: []string{"PATH=/usr/bin:/bin"}, Files: []uintptr{0, 1, 2}, Sys: &syscall.SysProcAttr{Setsid: true},
+			})
+		},
+		Kill: func(c *contract.Container, pid int, sig unix.Signal) {
+			if sig == unix.SIGKILL {
+				unix.Kill(-pid, sig)
+			}
+			unix.Kill(pid, sig)
+		},
+		NewBackoff: func() Backoff { return Backoff{Min: time.Millisecond, Max: 4 * time.Millisecond, Reset: time.Hour} },
+	}
+	stop := make(chan string, 1)
+	if stopAfter > 0 {
+		time.AfterFunc(stopAfter, func() { stop <- "test" })
+	}
+	done := make(chan int)
+	go func() { done <- s.Run(stop) }()
+	select {
+	case st := <-done:
+		return st, log.String()
+	case <-time.After(60 * time.Second):
+		t.Fatalf("pod did not end; log:\n%s", log.String())
+	}
+	return 0, ""
+}
+
+func ctr(name string, restart contract.RestartPolicy, script string) contract.Container {
+	return contract.Container{Name: name, Restart: restart, StopTimeout: contract.Duration(300 * time.Millisecond), Process: &contract.Process{Args: []string{script}}}
+}
+
+func TestSupervisorStatus(t *testing.T) {
+	tests := []struct {
+		name       string
+		containers []contract.Container
+		want       int
+	}{
+		{"exit 3", []contract.Container{ctr("a", contract.RestartNever, "exit 3")}, 3},
+		{"all zero", []contract.Container{ctr("a", contract.RestartNever, "exit 0"), ctr("b", contract.RestartNever, "exit 0")}, 0},
+		{"first failure wins", []contract.Container{ctr("a", contract.RestartNever, "sleep 0.3; exit 4"), ctr("b", contract.RestartNever, "exit 5")}, 5},
+		{"signal", []contract.Container{ctr("a", contract.RestartNever, "kill -KILL $$")}, 137},
+		{"on-failure success", []contract.Container{ctr("a", contract.RestartOnFailure, "exit 0")}, 0},
+	}
+	for _, tt := range tests {
+		p := &contract.Pod{Version: contract.Version, Name: "t", Containers: tt.containers}
+		if got, log := runPod(t, p, 0); got != tt.want {
+			t.Errorf("%s: pod status %d, want %d; log:\n%s", tt.name, got, tt.want, log)
+		}
+	}
+}
+
+func TestSupervisorOnFailureRestarts(t *testing.T) {
+	count := filepath.Join(t.TempDir(), "count")
+	// Fails twice, succeeds on the third run.
+	script := `n=$(cat ` + count + ` 2>/dev/null || echo 0); n=$((n+1)); echo $n > ` + count + `; [ $n -ge 3 ]`
+	p := &contract.Pod{Version: contract.Version, Containers: []contract.Container{ctr("flaky", contract.RestartOnFailure, script)}}
+	got, log := runPod(t, p, 0)
+	if got != 0 {
+		t.Errorf("pod status %d, want 0; log:\n%s", got, log)
+	}
+	if n := strings.Count(log, "restarting in"); n != 2 {
+		t.Errorf("%d restarts logged, want 2:\n%s", n, log)
+	}
+	for _, want := range []string{"restarting in 1ms (restart 1, policy on-failure)", "restarting in 2ms (restart 2, policy on-failure)"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+}
+
+func TestSupervisorGracefulStop(t *testing.T) {
+	p := &contract.Pod{Version: contract.Version, Containers: []contract.Container{
+		// Stops on SIGTERM, cleanly.
+		ctr("polite", contract.RestartAlways, `trap 'exit 0' TERM; while :; do sleep 0.05; done`),
+		// Ignores SIGTERM: killed after its 300ms timeout.
+		ctr("stubborn", contract.RestartAlways, `trap '' TERM; while :; do sleep 0.05; done`),
+		// Restarts all the time: the stop ends its restarts.
+		ctr("flapping", contract.RestartAlways, `exit 1`),
+	}}
+	got, log := runPod(t, p, 500*time.Millisecond)
+	// flapping's pending restart is cancelled (status 0), polite exits 0:
+	// the stubborn one's SIGKILL is the pod's status.
+	if got != 137 {
+		t.Errorf("pod status %d, want 137; log:\n%s", got, log)
+	}
+	for _, want := range []string{"stopping the pod (test)", `container "stubborn" did not stop within 300ms: killing it`, `container "polite" exited with status 0`} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, `"polite" did not stop`) {
+		t.Errorf("polite was killed:\n%s", log)
+	}
+}
+
+func TestReaperReapsOrphans(t *testing.T) {
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skipf("no /bin/sh: %v", err)
+	}
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		t.Skipf("cannot become a subreaper: %v", err)
+	}
+	defer unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+	r := NewReaper()
+	defer r.Close()
+	var stderr bytes.Buffer
+	// sh starts 20 background sleeps and exits: they become our orphans.
+	pid, err := r.Start(func() (int, error) {
+		return syscall.ForkExec("/bin/sh", []string{"sh", "-c", "for i in $(seq 20); do sleep 0.1 & done; exit 7"}, &syscall.ProcAttr{Files: []uintptr{0, 1, 2}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ex := <-r.Exits():
+		if ex.Pid != pid || ExitStatus(ex.Status) != 7 {
+			t.Errorf("exit %+v, want pid %d status 7", ex, pid)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no exit")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for r.Reaped() < 20 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := r.Reaped(); got != 20 {
+		t.Errorf("reaped %d orphans, want 20 %s", got, stderr.String())
+	}
+}
