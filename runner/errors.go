@@ -17,3 +17,15 @@ var (
 	// ErrBadNet: the --net value is not "user", "none" or "tap:NAME".
 	ErrBadNet = errors.New("invalid network mode")
 )
+
+// NoStatusError says how the guest stopped without reporting a status:
+// "reset", "powered off", "did not stop within 10s and was killed". It
+// matches ErrNoStatus with errors.Is.
+type NoStatusError struct {
+	How string
+}
+
+func (e *NoStatusError) Error() string { return "guest " + e.How + " without reporting a status" }
+
+// Is makes errors.Is(err, ErrNoStatus) true.
+func (e *NoStatusError) Is(target error) bool { return target == ErrNoStatus }

@@ -1,0 +1,164 @@
+package qemu
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/hyperbuild/hyper/contract"
+	"github.com/hyperbuild/hyper/runner"
+)
+
+// Machine types.
+const (
+	Microvm = "microvm"
+	Q35     = "q35"
+	PC      = "pc"
+)
+
+// Accelerators.
+const (
+	AccelKVM = "kvm"
+	AccelTCG = "tcg"
+)
+
+// Guest network settings under QEMU's user-mode networking (slirp's fixed
+// addresses).
+const (
+	UserIP      = "10.0.2.15/24"
+	UserGateway = "10.0.2.2"
+	UserDNS     = "10.0.2.3"
+)
+
+// config is one QEMU invocation: the boot plus the backend's choices.
+type config struct {
+	Machine string
+	Accel   string
+	TSCkHz  int64  // host TSC frequency; added as tsc_early_khz on microvm under TCG
+	QMP     string // QMP socket path; empty: none
+	Boot    runner.Boot
+}
+
+// args builds QEMU's command line (without the program name).
+func args(c config) ([]string, error) {
+	b := c.Boot
+	mode, tap, err := runner.ParseNet(b.Net)
+	if err != nil {
+		return nil, err
+	}
+	if len(b.Ports) > 0 && mode != runner.NetUser {
+		return nil, fmt.Errorf("publishing ports needs --net user, not %q: %w", b.Net, runner.ErrUnsupported)
+	}
+	machine := c.Machine
+	var blk, netdev string
+	switch machine {
+	case Microvm:
+		blk, netdev = "virtio-blk-device", "virtio-net-device"
+	case Q35, PC:
+		blk, netdev = "virtio-blk-pci", "virtio-net-pci,romfile="
+	default:
+		return nil, fmt.Errorf("machine type %q: %w (want %s, %s or %s)", machine, runner.ErrUnsupported, Microvm, Q35, PC)
+	}
+	a := []string{
+		"-nodefaults", "-no-user-config", "-display", "none",
+		"-machine", machine,
+	}
+	switch c.Accel {
+	case AccelKVM:
+		a = append(a, "-accel", "kvm", "-cpu", "host")
+	case AccelTCG:
+		a = append(a, "-accel", "tcg", "-cpu", "max")
+	default:
+		return nil, fmt.Errorf("accelerator %q: %w (want kvm or tcg)", c.Accel, runner.ErrUnsupported)
+	}
+	cpus := max(b.CPUs, 1)
+	mem := b.MemoryMiB
+	if mem <= 0 {
+		mem = 256
+	}
+	a = append(a,
+		"-smp", strconv.Itoa(cpus),
+		"-m", strconv.FormatInt(mem, 10),
+		"-no-reboot",
+		"-chardev", "stdio,id=console,signal=off",
+		"-serial", "chardev:console",
+		"-device", fmt.Sprintf("isa-debug-exit,iobase=%#x,iosize=0x04", contract.ExitPort),
+		"-kernel", b.Kernel,
+		"-append", cmdline(c, mode),
+	)
+	if b.Initrd != "" {
+		a = append(a, "-initrd", b.Initrd)
+	}
+	if b.Disk != "" {
+		a = append(a,
+			"-drive", "file="+escapeOpt(b.Disk)+",format=raw,if=none,id=pod,readonly=on",
+			"-device", blk+",drive=pod")
+	}
+	switch mode {
+	case runner.NetUser:
+		a = append(a, "-netdev", userNetdev(b.Ports), "-device", netdev+",netdev=net0")
+	case runner.NetTap:
+		a = append(a, "-netdev", "tap,id=net0,ifname="+escapeOpt(tap)+",script=no,downscript=no", "-device", netdev+",netdev=net0")
+	}
+	if c.QMP != "" {
+		a = append(a, "-qmp", "unix:"+escapeOpt(c.QMP)+",server=on,wait=off")
+	}
+	return a, nil
+}
+
+// cmdline is the boot's command line plus what this machine needs.
+func cmdline(c config, netMode string) string {
+	parts := []string{}
+	if s := strings.TrimSpace(c.Boot.Cmdline); s != "" {
+		parts = append(parts, s)
+	}
+	if !hasParam(c.Boot.Cmdline, "console") {
+		parts = append(parts, "console=ttyS0")
+	}
+	if netMode == runner.NetUser {
+		for _, kv := range [][2]string{{contract.CmdlineIP, UserIP}, {contract.CmdlineGateway, UserGateway}, {contract.CmdlineDNS, UserDNS}} {
+			if !hasParam(c.Boot.Cmdline, kv[0]) {
+				parts = append(parts, kv[0]+"="+kv[1])
+			}
+		}
+	}
+	if c.Machine == Microvm {
+		if c.Accel == AccelTCG && c.TSCkHz > 0 && !hasParam(c.Boot.Cmdline, "tsc_early_khz") {
+			parts = append(parts, "tsc_early_khz="+strconv.FormatInt(c.TSCkHz, 10))
+		}
+		// microvm has no PCI: without this the kernel prints
+		// "PCI: Fatal: No config space access function found".
+		if !hasParam(c.Boot.Cmdline, "pci") {
+			parts = append(parts, "pci=off")
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// hasParam reports whether the command line sets key (as key or key=...).
+func hasParam(cmdline, key string) bool {
+	for _, f := range strings.Fields(cmdline) {
+		if f == key || strings.HasPrefix(f, key+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// userNetdev is slirp with one hostfwd per published port.
+func userNetdev(ports []contract.Port) string {
+	s := "user,id=net0"
+	for _, p := range ports {
+		proto := strings.ToLower(p.Protocol)
+		if proto == "" {
+			proto = "tcp"
+		}
+		s += fmt.Sprintf(",hostfwd=%s::%d-:%d", proto, p.Host, p.Guest)
+	}
+	return s
+}
+
+// escapeOpt doubles commas, QEMU's escape inside an option value.
+func escapeOpt(s string) string {
+	return strings.ReplaceAll(s, ",", ",,")
+}

@@ -1,0 +1,95 @@
+package qemu
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+
+	"github.com/hyperbuild/hyper/runner"
+)
+
+// Binary is the QEMU program the backend runs, looked up in PATH.
+const Binary = "qemu-system-x86_64"
+
+// ErrNoQEMU: QEMU is not installed.
+var ErrNoQEMU = errors.New(Binary + " not found: install it with `apt-get install qemu-system-x86` (or `make deps`)")
+
+// Backend boots pods with QEMU. The zero value picks everything itself.
+type Backend struct {
+	// Binary overrides the QEMU program (a name in PATH or a path).
+	Binary string
+	// Machine overrides the machine type (Microvm, Q35, PC).
+	Machine string
+	// Accel overrides the accelerator (AccelKVM, AccelTCG); empty: kvm when
+	// runner.KVMUsable, else tcg.
+	Accel string
+}
+
+func init() { runner.Register(&Backend{}) }
+
+var _ runner.Backend = (*Backend)(nil)
+
+// Name is "qemu".
+func (*Backend) Name() string { return "qemu" }
+
+// Available checks that QEMU is installed.
+func (q *Backend) Available() error {
+	_, err := q.binary()
+	return err
+}
+
+func (q *Backend) binary() (string, error) {
+	name := q.Binary
+	if name == "" {
+		name = Binary
+	}
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if q.Binary == "" {
+			return "", ErrNoQEMU
+		}
+		return "", fmt.Errorf("qemu binary %q: %w", name, err)
+	}
+	return p, nil
+}
+
+// choose fills in the machine type and accelerator.
+func (q *Backend) choose() (machine, accel string, why string) {
+	machine, accel = q.Machine, q.Accel
+	if machine == "" {
+		machine = Microvm
+	}
+	if accel == "" {
+		if err := runner.KVMUsable(); err != nil {
+			accel, why = AccelTCG, fmt.Sprintf("software emulation (TCG): %v", err)
+		} else {
+			accel, why = AccelKVM, "KVM"
+		}
+	}
+	return machine, accel, why
+}
+
+// hostTSCkHz reads the host's TSC frequency from /proc/cpuinfo ("cpu MHz",
+// the best there is without privileges); 0 when unknown.
+func hostTSCkHz() int64 {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		k, v, ok := strings.Cut(s.Text(), ":")
+		if ok && strings.TrimSpace(k) == "cpu MHz" {
+			mhz, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err == nil && mhz > 0 {
+				return int64(mhz * 1000)
+			}
+		}
+	}
+	return 0
+}

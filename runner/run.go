@@ -1,0 +1,146 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hyperbuild/hyper/contract"
+	"github.com/hyperbuild/hyper/disk"
+)
+
+// Defaults when neither the options nor the artifact say.
+const (
+	DefaultCPUs      = 1
+	DefaultMemoryMiB = 256
+	// DefaultStopTimeout is the grace period after a power-down request:
+	// hyperstart's default stop timeout per container (10 s, as Docker's)
+	// plus 10 s for the rest of the shutdown.
+	DefaultStopTimeout = 20 * time.Second
+)
+
+// Options are hyperboot's flags.
+type Options struct {
+	// Backend is "auto" (or empty), "kvm" or "qemu".
+	Backend string
+	// CPUs and MemoryMiB override the artifact's resources when > 0.
+	CPUs      int
+	MemoryMiB int64
+	// Ports are published in addition to the artifact's (-p HOST:GUEST);
+	// one for the same host port and protocol replaces the artifact's.
+	Ports []contract.Port
+	// Net is "user" (default), "tap:NAME" or "none".
+	Net string
+	// Cmdline is appended to the artifact's kernel command line.
+	Cmdline string
+	// StopTimeout is the grace period between the power-down request and
+	// killing the VM; 0 means DefaultStopTimeout.
+	StopTimeout time.Duration
+	// Stdout receives the pod's console (nil: discarded).
+	Stdout io.Writer
+	// Trace, when not nil, receives the boot timeline as it happens, and
+	// hyperstart is asked for its debug steps (contract.CmdlineDebug).
+	Trace io.Writer
+	// Verbose, when not nil, receives what the runner decides and the VMM
+	// command line.
+	Verbose io.Writer
+}
+
+// Run boots the artifact at path (an image file or a --format dir
+// directory) and returns the pod's exit status. Cancelling ctx stops the
+// pod gracefully. Nothing is left behind: no VM, no temporary file.
+func Run(ctx context.Context, path string, opts Options) (int, error) {
+	verbose := opts.Verbose
+	if verbose == nil {
+		verbose = io.Discard
+	}
+	var tl *Timeline
+	if opts.Trace != nil {
+		tl = NewTimeline(opts.Trace)
+	}
+	img, err := disk.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer img.Close()
+	tl.Mark("runner: artifact opened")
+	tmp, err := os.MkdirTemp("", "hyperboot-")
+	if err != nil {
+		return 0, fmt.Errorf("creating a temporary directory: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	kernel, initrd, err := img.BootFiles(tmp)
+	if err != nil {
+		return 0, err
+	}
+	tl.Mark("runner: kernel and initrd ready")
+	b := bootFor(img.Manifest(), img.Cmdline(), opts)
+	b.Kernel, b.Initrd = kernel, initrd
+	b.Disk, _, _ = img.PodFS()
+	b.Trace = tl
+	b.Verbose = verbose
+	be, err := Choose(opts.Backend, b, verbose)
+	if err != nil {
+		return 0, err
+	}
+	return BootWith(ctx, be, b)
+}
+
+// bootFor is the Boot for an artifact's manifest and command line under
+// opts, without the files.
+func bootFor(m disk.Manifest, cmdline string, opts Options) Boot {
+	b := Boot{
+		CPUs:        first(opts.CPUs, m.Resources.CPUs, DefaultCPUs),
+		MemoryMiB:   int64(first(int(opts.MemoryMiB), int(m.Resources.MemoryMiB), DefaultMemoryMiB)),
+		Ports:       mergePorts(opts.Ports, m.Ports),
+		Net:         opts.Net,
+		StopTimeout: opts.StopTimeout,
+		Stdout:      opts.Stdout,
+	}
+	if b.StopTimeout <= 0 {
+		b.StopTimeout = DefaultStopTimeout
+	}
+	parts := strings.Fields(cmdline)
+	if opts.Trace != nil {
+		parts = append(parts, contract.CmdlineDebug)
+	}
+	parts = append(parts, strings.Fields(opts.Cmdline)...)
+	b.Cmdline = strings.Join(parts, " ")
+	return b
+}
+
+func first(vs ...int) int {
+	for _, v := range vs {
+		if v > 0 {
+			return v
+		}
+	}
+	return 0
+}
+
+// mergePorts publishes the user's ports and the artifact's, the user's
+// winning for the same host port and protocol. A host port of 0 means the
+// guest port's number.
+func mergePorts(user, spec []contract.Port) []contract.Port {
+	var out []contract.Port
+	seen := map[string]bool{}
+	for _, p := range append(append([]contract.Port(nil), user...), spec...) {
+		if p.Host == 0 {
+			p.Host = p.Guest
+		}
+		p.Protocol = strings.ToLower(p.Protocol)
+		if p.Protocol == "" {
+			p.Protocol = "tcp"
+		}
+		k := fmt.Sprintf("%s/%d", p.Protocol, p.Host)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, p)
+	}
+	return out
+}
