@@ -1,0 +1,157 @@
+package spec
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/spec")
+
+const specData = "../testdata/spec"
+
+// podFiles lists the pod files of a testdata directory.
+func podFiles(t testing.TB, dir string) []string {
+	var out []string
+	for _, pat := range []string{"*.hcl", "*.json"} {
+		m, err := filepath.Glob(filepath.Join(dir, pat))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range m {
+			if !strings.HasSuffix(f, ".golden.json") {
+				out = append(out, f)
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no pod files in %s", dir)
+	}
+	return out
+}
+
+// argsFor reads NAME.args next to a pod file: one flag per line,
+// "-var k=v" or "-var-file PATH", as hyperbuild takes them.
+func argsFor(t *testing.T, podFile string) []Option {
+	f, err := os.Open(strings.TrimSuffix(podFile, filepath.Ext(podFile)) + ".args")
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	vars := map[string]string{}
+	var opts []Option
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		flagName, arg, _ := strings.Cut(strings.TrimSpace(sc.Text()), " ")
+		switch flagName {
+		case "-var":
+			k, v, _ := strings.Cut(arg, "=")
+			vars[k] = v
+		case "-var-file":
+			opts = append(opts, WithVarFiles(arg))
+		case "":
+		default:
+			t.Fatalf("%s.args: unknown flag %q", podFile, flagName)
+		}
+	}
+	return append(opts, WithVars(vars))
+}
+
+// load loads a pod file from within its directory, so that names in
+// diagnostics are relative, and replaces the directory's absolute path
+// with $PODDIR in what it returns.
+func loadGolden(t *testing.T, path string) (podJSON, diagText string, diags hcl.Diagnostics) {
+	dir, name := filepath.Split(path)
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	l := NewLoader(argsFor(t, name)...)
+	pod, diags := l.Load(name)
+	var buf bytes.Buffer
+	if err := l.WriteDiagnostics(&buf, diags, false); err != nil {
+		t.Fatal(err)
+	}
+	if pod != nil {
+		b, err := json.MarshalIndent(pod, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		podJSON = string(b) + "\n"
+	}
+	clean := func(s string) string { return strings.ReplaceAll(s, filepath.Clean(abs), "$PODDIR") }
+	return clean(podJSON), clean(buf.String()), diags
+}
+
+func checkGolden(t *testing.T, golden, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./spec -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test ./spec -update rewrites it)\ngot:\n%s\nwant:\n%s", golden, got, want)
+	}
+}
+
+func goldenName(path, suffix string) string {
+	abs, _ := filepath.Abs(strings.TrimSuffix(path, filepath.Ext(path)) + suffix)
+	return abs
+}
+
+// TestGood loads every testdata/spec/good file and compares the
+// normalised contract with NAME.golden.json.
+func TestGood(t *testing.T) {
+	for _, path := range podFiles(t, filepath.Join(specData, "good")) {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			golden := goldenName(path, ".golden.json")
+			got, diags, _ := loadGolden(t, path)
+			if got == "" {
+				t.Fatalf("rejected:\n%s", diags)
+			}
+			checkGolden(t, golden, got)
+		})
+	}
+}
+
+// TestBad loads every testdata/spec/bad file, which must be rejected
+// with located diagnostics, and compares them with NAME.golden.txt.
+func TestBad(t *testing.T) {
+	for _, path := range podFiles(t, filepath.Join(specData, "bad")) {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			golden := goldenName(path, ".golden.txt")
+			pod, text, diags := loadGolden(t, path)
+			if pod != "" {
+				t.Fatalf("accepted:\n%s", pod)
+			}
+			if !diags.HasErrors() {
+				t.Fatalf("no error diagnostic:\n%s", text)
+			}
+			// Every diagnostic about the file points into it; only those
+			// about -var flags, which have no source, go without.
+			for _, d := range diags {
+				if d.Subject == nil && !strings.HasPrefix(d.Detail, "-var") {
+					t.Errorf("diagnostic without a location: %s: %s", d.Summary, d.Detail)
+				}
+			}
+			checkGolden(t, golden, text)
+		})
+	}
+}

@@ -1,0 +1,230 @@
+package spec
+
+import (
+	"fmt"
+	"math"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hyperbuild/hyper/contract"
+)
+
+// sizeUnits maps a size suffix to its multiplier. K, M, G, T (any case)
+// are binary, as in Docker's --memory 64m; KB, MB, GB, TB are decimal SI.
+var sizeUnits = map[string]int64{
+	"": 1, "b": 1,
+	"k": 1 << 10, "kib": 1 << 10, "kb": 1000,
+	"m": 1 << 20, "mib": 1 << 20, "mb": 1000 * 1000,
+	"g": 1 << 30, "gib": 1 << 30, "gb": 1000 * 1000 * 1000,
+	"t": 1 << 40, "tib": 1 << 40, "tb": 1000 * 1000 * 1000 * 1000,
+}
+
+const sizeHelp = `write a whole number with an optional unit: "256MiB", "64M", "1G" or a number of bytes (K, M, G, T and KiB, MiB, GiB, TiB are powers of 1024; KB, MB, GB, TB powers of 1000)`
+
+// parseSize reads "256MiB", "64M", "1G", "1.5GiB" or "4096" into bytes.
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	num, unit := t, ""
+	if i >= 0 {
+		num, unit = t[:i], strings.TrimSpace(t[i:])
+	}
+	mult, ok := sizeUnits[strings.ToLower(unit)]
+	if num == "" || !ok {
+		return 0, fmt.Errorf("%w %q: %s", ErrSize, s, sizeHelp)
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w %q: %s", ErrSize, s, sizeHelp)
+	}
+	b := f * float64(mult)
+	if b > math.MaxInt64/2 {
+		return 0, fmt.Errorf("%w %q: too large", ErrSize, s)
+	}
+	if b != math.Trunc(b) {
+		return 0, fmt.Errorf("%w %q: not a whole number of bytes", ErrSize, s)
+	}
+	return int64(b), nil
+}
+
+// parseDuration reads a Go duration ("10s", "1m30s"), non-negative.
+func parseDuration(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil {
+		hint := `write a number with a unit: "10s", "500ms", "1m30s"`
+		if _, nerr := strconv.ParseFloat(strings.TrimSpace(s), 64); nerr == nil {
+			hint = fmt.Sprintf("a duration needs a unit: %q", strings.TrimSpace(s)+"s")
+		}
+		return 0, fmt.Errorf("%w %q: %s", ErrDuration, s, hint)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("%w %q: must not be negative", ErrDuration, s)
+	}
+	return d, nil
+}
+
+// parseMode reads an octal permission string such as "0644" or "755".
+func parseMode(s string) (uint32, error) {
+	m, err := strconv.ParseUint(strings.TrimSpace(s), 8, 32)
+	if err != nil || m > 0o7777 || strings.TrimSpace(s) == "" {
+		return 0, fmt.Errorf("%w %q: write an octal string such as \"0644\" or \"0755\"", ErrMode, s)
+	}
+	return uint32(m), nil
+}
+
+var (
+	userPart = `([0-9]+|[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?)`
+	userRE   = regexp.MustCompile(`^` + userPart + `(:` + userPart + `)?$`)
+	ownerRE  = regexp.MustCompile(`^([0-9]+)(:([0-9]+))?$`)
+)
+
+// checkUser checks a container user: "uid[:gid]" or "name[:group]" (any
+// mix); names are resolved in the image's /etc/passwd when it runs.
+func checkUser(s string) error {
+	m := userRE.FindStringSubmatch(s)
+	if m == nil {
+		return fmt.Errorf("%w %q: write uid[:gid] or name[:group], e.g. \"1000:1000\" or \"nobody\"", ErrUser, s)
+	}
+	for _, id := range []string{m[1], m[3]} {
+		if n, err := strconv.ParseUint(id, 10, 64); err == nil && n > math.MaxUint32-1 {
+			return fmt.Errorf("%w %q: id %s out of range", ErrUser, s, id)
+		}
+	}
+	return nil
+}
+
+// parseOwner reads a file owner: numeric "uid[:gid]"; a lone uid is
+// also the gid ("1000" is 1000:1000).
+func parseOwner(s string) (uid, gid int, err error) {
+	m := ownerRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0, 0, fmt.Errorf("%w %q: a file owner is numeric uid[:gid], e.g. \"1000:1000\" (names need the image's /etc/passwd)", ErrUser, s)
+	}
+	u, uerr := strconv.ParseUint(m[1], 10, 32)
+	g, gerr := u, error(nil)
+	if m[3] != "" {
+		g, gerr = strconv.ParseUint(m[3], 10, 32)
+	}
+	if uerr != nil || gerr != nil || u > math.MaxUint32-1 || g > math.MaxUint32-1 {
+		return 0, 0, fmt.Errorf("%w %q: id out of range", ErrUser, s)
+	}
+	return int(u), int(g), nil
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
+
+// checkName checks a pod, container or volume name: it becomes a
+// directory name and a hostname, so it is a DNS-label-like word.
+func checkName(s string) error {
+	if len(s) > MaxNameLen {
+		return fmt.Errorf("%w %q: longer than %d characters", ErrName, s, MaxNameLen)
+	}
+	if !nameRE.MatchString(s) {
+		return fmt.Errorf("%w %q: use lower-case letters, digits, '-', '_' and '.', starting with a letter or digit", ErrName, s)
+	}
+	return nil
+}
+
+var hostLabelRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
+
+// checkHostname checks an RFC 1123 host name of at most 64 bytes (the
+// kernel's limit).
+func checkHostname(s string) error {
+	if s == "" || len(s) > 64 {
+		return fmt.Errorf("%w %q: must be 1 to 64 characters", ErrHostname, s)
+	}
+	for _, l := range strings.Split(s, ".") {
+		if !hostLabelRE.MatchString(l) {
+			return fmt.Errorf("%w %q: use letters, digits and '-' in dot-separated labels", ErrHostname, s)
+		}
+	}
+	return nil
+}
+
+// checkAbsPath checks a path inside a container: absolute, clean, not
+// the root itself.
+func checkAbsPath(p string) error {
+	switch {
+	case !strings.HasPrefix(p, "/"):
+		return fmt.Errorf("%w %q: must be absolute (start with /)", ErrPath, p)
+	case strings.ContainsRune(p, 0):
+		return fmt.Errorf("%w %q: contains a NUL byte", ErrPath, p)
+	case path.Clean(p) != p:
+		return fmt.Errorf("%w %q: not clean; write %q", ErrPath, p, path.Clean(p))
+	case p == "/":
+		return fmt.Errorf("%w %q: must name something below /", ErrPath, p)
+	}
+	return nil
+}
+
+func checkPort(n int) error {
+	if n < 1 || n > 65535 {
+		return fmt.Errorf("%w %d: must be between 1 and 65535", ErrPort, n)
+	}
+	return nil
+}
+
+func parseProtocol(s string) (string, error) {
+	switch p := strings.ToLower(s); p {
+	case "tcp", "udp":
+		return p, nil
+	}
+	return "", fmt.Errorf("%w %q: use \"tcp\" or \"udp\"", ErrProtocol, s)
+}
+
+var restartPolicies = []string{string(contract.RestartNever), string(contract.RestartOnFailure), string(contract.RestartAlways)}
+
+func parseRestart(s string) (contract.RestartPolicy, error) {
+	if p := contract.RestartPolicy(s); p.Valid() {
+		return p, nil
+	}
+	hint := ""
+	if m := suggest(s, restartPolicies); m != "" {
+		hint = fmt.Sprintf("; did you mean %q?", m)
+	}
+	return "", fmt.Errorf("%w %q: use one of %s%s", ErrRestart, s, strings.Join(restartPolicies, ", "), hint)
+}
+
+func checkPlatform(s string) error {
+	if s != DefaultPlatform {
+		return fmt.Errorf("%w %q: hyper boots %s guests only", ErrPlatform, s, DefaultPlatform)
+	}
+	return nil
+}
+
+// suggest returns the name closest to s, if it is close enough to be a
+// typo of it.
+func suggest(s string, names []string) string {
+	best, bestD := "", 4
+	ls := strings.ToLower(s)
+	for _, n := range names {
+		if d := distance(ls, strings.ToLower(n)); d < bestD && d < len(n) {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+// distance is the Levenshtein distance between a and b, in bytes.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
