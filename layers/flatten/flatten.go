@@ -1,0 +1,62 @@
+package flatten
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/hyperbuild/hyper/contract"
+)
+
+// Errors, checked with errors.Is.
+var (
+	// ErrCorrupt is a layer that is not a valid tar stream (truncated,
+	// a bad header) or that changed between the two reads.
+	ErrCorrupt = errors.New("corrupt layer")
+	// ErrDigestMismatch is a layer whose bytes do not hash to its DiffID.
+	ErrDigestMismatch = errors.New("layer digest mismatch")
+	// ErrSymlinkLoop is a path whose directories loop through symlinks.
+	ErrSymlinkLoop = errors.New("too many levels of symbolic links")
+	// ErrNotDir is a path below something that is not a directory.
+	ErrNotDir = errors.New("not a directory")
+	// ErrBadFile is a spec file that cannot be placed (the root itself).
+	ErrBadFile = errors.New("bad file path")
+)
+
+// Layer is one uncompressed layer tar, read at random (an *os.File, a
+// *bytes.Reader).
+type Layer struct {
+	R    io.ReaderAt
+	Size int64
+	// DiffID, when set ("sha256:<hex>"), is checked while the layer is
+	// read in full; a mismatch is ErrDigestMismatch. When empty, layers
+	// holding no winning file are not read a second time.
+	DiffID string
+}
+
+// Flatten writes the root filesystem of layers (bottom first) with files
+// added on top, as one tar stream to w (see the package doc for its
+// order and guarantees). files are one container's spec files: each
+// replaces what the image has at its path, with missing parent directories
+// made (0755, root); a zero Mode means 0644. On error, what was written to
+// w is not a valid image and must be discarded.
+func Flatten(ctx context.Context, w io.Writer, layers []Layer, files []contract.File) error {
+	f := &flattener{tree: newTree(), layers: layers}
+	for i, l := range layers {
+		if err := f.scan(ctx, i, l); err != nil {
+			return fmt.Errorf("reading layer %d: %w", i, err)
+		}
+	}
+	for _, file := range files {
+		if err := f.addFile(file); err != nil {
+			return fmt.Errorf("adding file %s: %w", file.Path, err)
+		}
+	}
+	return f.emit(ctx, w)
+}
+
+type flattener struct {
+	tree   *tree
+	layers []Layer
+}
