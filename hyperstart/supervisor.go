@@ -35,6 +35,7 @@ type ctrState struct {
 	started time.Time
 	backoff Backoff
 	runs    int
+	last    int // status of the last run
 	done    bool
 }
 
@@ -96,6 +97,7 @@ func (s *Supervisor) Run(stop <-chan string) int {
 			delete(byPid, ex.Pid)
 			c.pid = 0
 			st := ExitStatus(ex.Status)
+			c.last = st
 			ran := time.Since(c.started)
 			// What the container left behind goes with it, as when
 			// Docker's container PID namespace ends.
@@ -116,7 +118,7 @@ func (s *Supervisor) Run(stop <-chan string) int {
 			finish(c, st)
 		case c := <-restart:
 			if stopping || c.done {
-				finish(c, 0)
+				finish(c, c.last)
 				continue
 			}
 			startOne(c)
@@ -130,8 +132,8 @@ func (s *Supervisor) Run(stop <-chan string) int {
 				if c.done {
 					continue
 				}
-				if c.pid == 0 { // waiting to restart
-					finish(c, 0)
+				if c.pid == 0 { // waiting to restart: ends with its last status
+					finish(c, c.last)
 					continue
 				}
 				s.Log.Debugf("container %q: sending %s, SIGKILL in %s", c.spec.Name, c.stop.Name, c.stop.Timeout)

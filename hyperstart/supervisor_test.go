@@ -17,6 +17,10 @@ import (
 // the host: the Supervisor's logic (restarts, stops, statuses) without a
 // VM. It must not run in parallel with tests that wait for children.
 func runPod(t *testing.T, p *contract.Pod, stopAfter time.Duration) (int, string) {
+	return runPodBackoff(t, p, stopAfter, time.Millisecond)
+}
+
+func runPodBackoff(t *testing.T, p *contract.Pod, stopAfter, backoff time.Duration) (int, string) {
 	t.Helper()
 	if _, err := os.Stat("/bin/sh"); err != nil {
 		t.Skipf("no /bin/sh: %v", err)
@@ -37,7 +41,7 @@ func runPod(t *testing.T, p *contract.Pod, stopAfter time.Duration) (int, string
 			}
 			unix.Kill(pid, sig)
 		},
-		NewBackoff: func() Backoff { return Backoff{Min: time.Millisecond, Max: 4 * time.Millisecond, Reset: time.Hour} },
+		NewBackoff: func() Backoff { return Backoff{Min: backoff, Max: 4 * backoff, Reset: time.Hour} },
 	}
 	stop := make(chan string, 1)
 	if stopAfter > 0 {
@@ -103,12 +107,9 @@ func TestSupervisorGracefulStop(t *testing.T) {
 		ctr("polite", contract.RestartAlways, `trap 'exit 0' TERM; while :; do sleep 0.05; done`),
 		// Ignores SIGTERM: killed after its 300ms timeout.
 		ctr("stubborn", contract.RestartAlways, `trap '' TERM; while :; do sleep 0.05; done`),
-		// Restarts all the time: the stop ends its restarts.
-		ctr("flapping", contract.RestartAlways, `exit 1`),
 	}}
 	got, log := runPod(t, p, 500*time.Millisecond)
-	// flapping's pending restart is cancelled (status 0), polite exits 0:
-	// the stubborn one's SIGKILL is the pod's status.
+	// polite exits 0: the stubborn one's SIGKILL is the pod's status.
 	if got != 137 {
 		t.Errorf("pod status %d, want 137; log:\n%s", got, log)
 	}
@@ -119,6 +120,21 @@ func TestSupervisorGracefulStop(t *testing.T) {
 	}
 	if strings.Contains(log, `"polite" did not stop`) {
 		t.Errorf("polite was killed:\n%s", log)
+	}
+}
+
+func TestSupervisorStopCancelsRestart(t *testing.T) {
+	p := &contract.Pod{Version: contract.Version, Containers: []contract.Container{
+		ctr("flapping", contract.RestartAlways, `exit 2`),
+	}}
+	// The restart waits an hour: the stop ends the wait, and the pod
+	// with it, reporting the last run's status.
+	got, log := runPodBackoff(t, p, 300*time.Millisecond, time.Hour)
+	if got != 2 {
+		t.Errorf("pod status %d, want 2; log:\n%s", got, log)
+	}
+	if n := strings.Count(log, "started"); n != 1 {
+		t.Errorf("%d starts, want 1; log:\n%s", n, log)
 	}
 }
 

@@ -1,0 +1,169 @@
+package hyperstart
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hyperbuild/hyper/contract"
+)
+
+func TestVMExitStatus(t *testing.T) {
+	e := requireVM(t)
+	p := busyboxPod("one", shContainer("app", "echo hello from the pod; exit 3"))
+	r := e.bootPod(t, p, bootOpts{})
+	if !r.has("hello from the pod") {
+		t.Errorf("the container's line (unprefixed: one container) is missing")
+	}
+	if r.Status != 3 {
+		t.Errorf("exit line status %d, want 3", r.Status)
+	}
+	if want := debugExit(3); r.Exit != want {
+		t.Errorf("qemu exit %d, want %d (isa-debug-exit of 3)", r.Exit, want)
+	}
+	if last := r.Lines[len(r.Lines)-1]; last != contract.ExitLine(3) {
+		t.Errorf("last console line %q, want the exit line", last)
+	}
+	for _, l := range r.Lines {
+		if strings.Contains(l, "VmRSS") {
+			t.Logf("%s", l)
+		}
+	}
+}
+
+func TestVMExecErrors(t *testing.T) {
+	e := requireVM(t)
+	missing := shContainer("missing", "")
+	missing.Process.Args = []string{"/no/such/binary"}
+	notExec := shContainer("notexec", "")
+	notExec.Process.Args = []string{"/etc/passwd"}
+	notExec.Process.User = "app"
+	r := e.bootPod(t, busyboxPod("errs", missing, notExec), bootOpts{})
+	for _, want := range []string{
+		`missing | hyperstart: container "missing": /no/such/binary: not found (exit 127)`,
+		`notexec | hyperstart: container "notexec": /etc/passwd: cannot execute: permission denied (exit 126)`,
+	} {
+		if !r.has(want) {
+			t.Errorf("console lacks %q", want)
+		}
+	}
+	if r.Status != 127 && r.Status != 126 {
+		t.Errorf("pod status %d, want 127 or 126", r.Status)
+	}
+}
+
+func TestVMTwoContainers(t *testing.T) {
+	e := requireVM(t)
+	a := shContainer("a", `mkdir -p /www && echo served-by-a > /www/index.html && touch /only-in-a
+httpd -f -p 8080 -h /www &
+echo "a host=$(hostname) id=$(id -u):$(id -g)"
+while [ ! -e /shared/done ]; do sleep 0.1; done
+echo a done`)
+	a.Mounts = []contract.Mount{{Volume: "shared", Path: "/shared"}}
+	b := shContainer("b", `for i in $(seq 100); do wget -q -O /tmp/page http://127.0.0.1:8080/ 2>/dev/null && break; sleep 0.1; done
+echo "b got $(cat /tmp/page)"
+ps -o pid,comm,args | grep -q '[h]ttpd -f -p 8080' && echo "b sees httpd"
+[ -e /only-in-a ] || echo "b has its own root"
+echo "b host=$(hostname) id=$(id -u):$(id -g) groups=$(id -G)"
+grep -q ' /shared tmpfs ro,' /proc/mounts && echo "b shared ro"
+touch /shared/x 2>/dev/null || echo "b cannot write shared"
+echo "b resolv=$(cat /etc/resolv.conf | tr '\n' ' ')"
+grep -q twopod /etc/hosts && echo "b hosts ok"
+touch /shared-done-by-b 2>/dev/null; echo ok > /dev/null
+exit 0`)
+	b.Mounts = []contract.Mount{{Volume: "shared", Path: "/shared", ReadOnly: true}}
+	b.Process.User = "app"
+	// c tells a to finish once b is done: b's mount is read-only.
+	c := shContainer("c", `sleep 0.2; while pidof wget >/dev/null || ! ps | grep -q '[s]ha'; do sleep 0.1; done; while ps -o comm | grep -q '^sh$' && [ "$(ps -o args | grep -c 'b got\|/shared-done-by-b')" != 0 ]; do sleep 0.1; done; sleep 3; touch /shared/done`)
+	c.Mounts = []contract.Mount{{Volume: "shared", Path: "/shared"}}
+	p := busyboxPod("twopod", a, b, c)
+	p.Volumes = []contract.Volume{{Name: "shared", Type: contract.VolumeTmpfs}}
+	p.Network.DNS = []string{"10.0.2.3"}
+	r := e.bootPod(t, p, bootOpts{})
+	for _, want := range []string{
+		"a | a host=twopod id=0:0",
+		"b | b got served-by-a",
+		"b | b sees httpd",
+		"b | b has its own root",
+		"b | b host=twopod id=1000:1000 groups=1000 29",
+		"b | b shared ro",
+		"b | b cannot write shared",
+		"b | b resolv=nameserver 10.0.2.3 ",
+		"b | b hosts ok",
+		"a | a done",
+	} {
+		if !r.has(want) {
+			t.Errorf("console lacks %q", want)
+		}
+	}
+	if r.Status != 0 {
+		t.Errorf("pod status %d, want 0", r.Status)
+	}
+}
+
+func TestVMOrphansReaped(t *testing.T) {
+	e := requireVM(t)
+	p := busyboxPod("orphans", shContainer("parent", `for i in $(seq 100); do (sleep 0.5 &); done
+echo "orphans started: $(ps -o ppid,comm | grep -c '^ *1 sleep')"
+sleep 3
+echo "zombies=$(cat /proc/[0-9]*/stat 2>/dev/null | grep -c ') Z ')"`))
+	r := e.bootPod(t, p, bootOpts{})
+	if !r.has("zombies=0") {
+		t.Errorf("zombies remain (or the count is missing)")
+	}
+	if !r.contains("orphans started: 100") {
+		t.Errorf("the orphans were not PID 1's children")
+	}
+	if !r.contains("100 orphans reaped") && !r.contains("orphans reaped") {
+		t.Errorf("hyperstart did not report reaping")
+	}
+	if r.Status != 0 {
+		t.Errorf("pod status %d, want 0", r.Status)
+	}
+}
+
+func TestVMRestartOnFailure(t *testing.T) {
+	e := requireVM(t)
+	c := shContainer("flaky", `n=$(cat /state/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /state/n; echo "run $n"; [ $n -ge 4 ]`)
+	c.Restart = contract.RestartOnFailure
+	c.Mounts = []contract.Mount{{Volume: "state", Path: "/state"}}
+	p := busyboxPod("restart", c)
+	p.Volumes = []contract.Volume{{Name: "state", Type: contract.VolumeTmpfs}}
+	r := e.bootPod(t, p, bootOpts{})
+	for i, d := range []string{"100ms", "200ms", "400ms"} {
+		want := "restarting in " + d + " (restart " + strconv.Itoa(i+1) + ", policy on-failure)"
+		if !r.contains(want) {
+			t.Errorf("console lacks %q", want)
+		}
+	}
+	if !r.has("run 4") || r.has("run 5") {
+		t.Errorf("want exactly 4 runs")
+	}
+	if r.Status != 0 || r.Exit != debugExit(0) {
+		t.Errorf("pod status %d, qemu exit %d; want 0, %d", r.Status, r.Exit, debugExit(0))
+	}
+}
+
+func TestVMGracefulStop(t *testing.T) {
+	e := requireVM(t)
+	polite := shContainer("polite", `trap 'echo polite got TERM; exit 0' TERM; while :; do sleep 0.1; done`)
+	stubborn := shContainer("stubborn", `trap 'echo stubborn ignores TERM' TERM; while :; do sleep 0.1; done`)
+	stubborn.StopTimeout = contract.Duration(time.Second)
+	stubborn.Restart = contract.RestartAlways
+	trigger := shContainer("trigger", `trap 'exit 0' TERM; sleep 1; echo stopping the pod; kill -TERM 1; while :; do sleep 0.1; done`)
+	r := e.bootPod(t, busyboxPod("stop", polite, stubborn, trigger), bootOpts{})
+	for _, want := range []string{
+		"polite | polite got TERM",
+		"stubborn | stubborn ignores TERM",
+		`hyperstart: container "stubborn" did not stop within 1s: killing it`,
+		"hyperstart: stopping the pod (terminated)",
+	} {
+		if !r.has(want) {
+			t.Errorf("console lacks %q", want)
+		}
+	}
+	if r.Status != 137 || r.Exit != debugExit(137) {
+		t.Errorf("pod status %d, qemu exit %d; want 137, %d", r.Status, r.Exit, debugExit(137))
+	}
+}
