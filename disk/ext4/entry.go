@@ -103,7 +103,10 @@ func (w *Writer) addEntry(prefix string, h *tar.Header, r io.Reader) error {
 	if h.Typeflag == tar.TypeDir {
 		return w.addDir(full, m)
 	}
-	if _, ok := w.paths[full]; ok || full == "" {
+	if full == "" {
+		return fmt.Errorf("the root must be a directory: %w", ErrBadPath)
+	}
+	if _, ok := w.paths[full]; ok {
 		return ErrDuplicate
 	}
 	in := inode{links: 1}
@@ -182,7 +185,10 @@ func (w *Writer) addLink(prefix, full, target string) error {
 	if !ok || w.inodes[tino-1].isDir() {
 		return fmt.Errorf("link target %q: %w", target, ErrLinkTarget)
 	}
-	if _, ok := w.paths[full]; ok || full == "" {
+	if full == "" {
+		return fmt.Errorf("the root must be a directory: %w", ErrBadPath)
+	}
+	if _, ok := w.paths[full]; ok {
 		return ErrDuplicate
 	}
 	if w.inodes[tino-1].links >= maxLinks {

@@ -293,7 +293,7 @@ func TestBadInput(t *testing.T) {
 			{hdr: tar.Header{Name: "f"}},
 			{hdr: tar.Header{Name: "f/g"}}}, ErrNotDir, "f/g"},
 		{"dotdot", []entry{{hdr: tar.Header{Name: "a/../../etc/passwd"}}}, ErrBadPath, "a/../../etc/passwd"},
-		{"root as file", []entry{{hdr: tar.Header{Name: "."}}}, ErrDuplicate, "."},
+		{"root as file", []entry{{hdr: tar.Header{Name: "."}}}, ErrBadPath, "."},
 		{"symlink too long", []entry{{hdr: tar.Header{Name: "s", Typeflag: tar.TypeSymlink, Linkname: strings.Repeat("x", 4096)}}}, ErrSymlinkTooLong, "s"},
 		{"xattrs too large", []entry{{hdr: tar.Header{Name: "x", PAXRecords: map[string]string{
 			"SCHILY.xattr.user.a": strings.Repeat("a", 3000), "SCHILY.xattr.user.b": strings.Repeat("b", 3000)}}}}, ErrXattrTooLarge, "x"},

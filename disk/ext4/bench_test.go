@@ -1,0 +1,185 @@
+package ext4
+
+import (
+	"archive/tar"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// benchTree describes the generated tree: about 20k files and 200 MB, with
+// hard links, symlinks, devices, xattrs, setuid files and a 5,000-entry
+// directory, like the tree the ext4 writers were compared on.
+type benchTree struct {
+	Files     int   // regular files
+	DataBytes int64 // sum of regular file sizes
+	BlockData int64 // the same, each rounded up to whole 4 KiB blocks
+}
+
+// writeBenchTree streams the tree as a tar to w without holding it in memory.
+func writeBenchTree(w io.Writer) (benchTree, error) {
+	var st benchTree
+	rng := rand.New(rand.NewPCG(42, 42))
+	pool := make([]byte, 4<<20)
+	for i := range pool {
+		pool[i] = byte(rng.Uint32()) | 1
+	}
+	tw := tar.NewWriter(w)
+	mtime := time.Date(2024, 1, 2, 3, 4, 5, 6, time.UTC)
+	put := func(h *tar.Header, size int) error {
+		h.ModTime, h.Format = mtime, tar.FormatPAX
+		if h.Typeflag == tar.TypeReg {
+			h.Size = int64(size)
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			return err
+		}
+		if h.Typeflag != tar.TypeReg {
+			return nil
+		}
+		st.Files++
+		st.DataBytes += int64(size)
+		st.BlockData += int64((size + blockSize - 1) / blockSize * blockSize)
+		for size > 0 {
+			off := rng.IntN(len(pool) - 1)
+			n := min(size, len(pool)-off)
+			if _, err := tw.Write(pool[off : off+n]); err != nil {
+				return err
+			}
+			size -= n
+		}
+		return nil
+	}
+	dir := func(name string) error {
+		return put(&tar.Header{Name: name + "/", Typeflag: tar.TypeDir, Mode: 0o755}, 0)
+	}
+	for _, d := range []string{"usr", "usr/lib", "usr/bin", "dev", "big"} {
+		if err := dir(d); err != nil {
+			return st, err
+		}
+	}
+	for i := 0; i < 5000; i++ { // one large directory of small files
+		if err := put(&tar.Header{Name: fmt.Sprintf("big/entry-%05d.txt", i), Typeflag: tar.TypeReg, Mode: 0o644}, 1024+rng.IntN(3072)); err != nil {
+			return st, err
+		}
+	}
+	for d := 0; d < 150; d++ {
+		dn := fmt.Sprintf("usr/lib/pkg%03d", d)
+		if err := dir(dn); err != nil {
+			return st, err
+		}
+		for f := 0; f < 100; f++ {
+			h := &tar.Header{Name: fmt.Sprintf("%s/file%03d.so", dn, f), Typeflag: tar.TypeReg, Mode: 0o644, Uid: 1000 + d, Gid: 1000}
+			size := 1024 + rng.IntN(15*1024)
+			switch {
+			case f == 0:
+				size = 640 << 10
+			case f == 1:
+				h.Mode = 0o4755
+			case f == 2:
+				h.PAXRecords = map[string]string{
+					"SCHILY.xattr.security.capability": capability,
+					"SCHILY.xattr.user.origin":         dn,
+				}
+			}
+			if err := put(h, size); err != nil {
+				return st, err
+			}
+		}
+		for l := 0; l < 7; l++ {
+			if err := put(&tar.Header{Name: fmt.Sprintf("usr/bin/link%03d-%d", d, l), Typeflag: tar.TypeLink, Linkname: fmt.Sprintf("%s/file%03d.so", dn, 10+l)}, 0); err != nil {
+				return st, err
+			}
+		}
+		target := fmt.Sprintf("../lib/pkg%03d/file003.so", d)
+		if d%2 == 0 {
+			target = "/" + strings.Repeat("long/", 20) + target
+		}
+		if err := put(&tar.Header{Name: fmt.Sprintf("usr/bin/sym%03d", d), Typeflag: tar.TypeSymlink, Linkname: target, Mode: 0o777}, 0); err != nil {
+			return st, err
+		}
+	}
+	for i := 0; i < 50; i++ {
+		if err := put(&tar.Header{Name: fmt.Sprintf("dev/tty%d", i), Typeflag: tar.TypeChar, Mode: 0o620, Devmajor: 4, Devminor: int64(i)}, 0); err != nil {
+			return st, err
+		}
+	}
+	return st, tw.Close()
+}
+
+// BenchmarkWriter streams the generated tree (generation included) into an
+// image file and reports throughput and the image size per data byte.
+func BenchmarkWriter(b *testing.B) {
+	img := filepath.Join(b.TempDir(), "bench.ext4")
+	var tree benchTree
+	var st Stats
+	for b.Loop() {
+		pr, pw := io.Pipe()
+		go func() {
+			t, err := writeBenchTree(pw)
+			tree = t
+			pw.CloseWithError(err)
+		}()
+		f, err := os.Create(img)
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, err = Build(f, pr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+	}
+	b.SetBytes(tree.DataBytes)
+	b.ReportMetric(float64(st.Size)/float64(tree.DataBytes), "size/data")
+	b.ReportMetric(float64(st.Size)/float64(tree.BlockData), "size/blockdata")
+}
+
+// TestBenchTreeFile supports measuring outside go test's harness:
+//
+//	EXT4_GEN_TAR=tree.tar go test -run TestBenchTreeFile       # write the tree
+//	EXT4_BUILD_TAR=tree.tar EXT4_BUILD_OUT=tree.ext4 ./ext4.test -test.run TestBenchTreeFile
+func TestBenchTreeFile(t *testing.T) {
+	gen, in, out := os.Getenv("EXT4_GEN_TAR"), os.Getenv("EXT4_BUILD_TAR"), os.Getenv("EXT4_BUILD_OUT")
+	if gen == "" && in == "" {
+		t.Skip("set EXT4_GEN_TAR or EXT4_BUILD_TAR and EXT4_BUILD_OUT")
+	}
+	if gen != "" {
+		f, err := os.Create(gen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tree, err := writeBenchTree(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("tree: %+v", tree)
+		return
+	}
+	r, err := os.Open(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	st, err := Build(f, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("built in %v: %+v", time.Since(start), st)
+}
