@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -12,13 +13,20 @@ func errorAt(rng hcl.Range, summary, detail string, args ...any) *hcl.Diagnostic
 	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(detail, args...), Subject: &r}
 }
 
-// errorAtWith is errorAt with a second range the detail refers to (the
-// first definition of a duplicate, say).
-func errorAtWith(rng, ctx hcl.Range, summary, detail string, args ...any) *hcl.Diagnostic {
-	d := errorAt(rng, summary, detail, args...)
-	c := ctx
-	d.Context = &c
-	return d
+// orElse returns s, or alt when s is empty.
+func orElse(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
+}
+
+// article is "a" or "an" for a JSON kind or type name.
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
 }
 
 // sentence capitalises err's message and ends it with a period, as HCL's

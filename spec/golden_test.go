@@ -34,6 +34,15 @@ func podFiles(t testing.TB, dir string) []string {
 	if len(out) == 0 {
 		t.Fatalf("no pod files in %s", dir)
 	}
+	// NAME.hcl and NAME.json would share NAME.golden.*.
+	seen := map[string]string{}
+	for _, f := range out {
+		stem := strings.TrimSuffix(f, filepath.Ext(f))
+		if prev, dup := seen[stem]; dup {
+			t.Fatalf("%s and %s would share a golden file; rename one", prev, f)
+		}
+		seen[stem] = f
+	}
 	return out
 }
 
@@ -67,15 +76,16 @@ func argsFor(t *testing.T, podFile string) []Option {
 	return append(opts, WithVars(vars))
 }
 
-// load loads a pod file from within its directory, so that names in
-// diagnostics are relative, and replaces the directory's absolute path
-// with $PODDIR in what it returns.
+// loadGolden loads a pod file from within its directory, so that names
+// in diagnostics are relative, and writes the absolute path of
+// testdata/spec as $SPECDATA in what it returns, so that goldens do not
+// depend on where the repository is.
 func loadGolden(t *testing.T, path string) (podJSON, diagText string, diags hcl.Diagnostics) {
-	dir, name := filepath.Split(path)
-	abs, err := filepath.Abs(dir)
+	root, err := filepath.Abs(specData)
 	if err != nil {
 		t.Fatal(err)
 	}
+	dir, name := filepath.Split(path)
 	t.Chdir(dir)
 	l := NewLoader(argsFor(t, name)...)
 	pod, diags := l.Load(name)
@@ -90,7 +100,13 @@ func loadGolden(t *testing.T, path string) (podJSON, diagText string, diags hcl.
 		}
 		podJSON = string(b) + "\n"
 	}
-	clean := func(s string) string { return strings.ReplaceAll(s, filepath.Clean(abs), "$PODDIR") }
+	clean := func(s string) string {
+		s = strings.ReplaceAll(s, root, "$SPECDATA")
+		if repo := filepath.Dir(filepath.Dir(root)); strings.Contains(s, repo) {
+			t.Errorf("output holds the absolute path %s:\n%s", repo, s)
+		}
+		return s
+	}
 	return clean(podJSON), clean(buf.String()), diags
 }
 

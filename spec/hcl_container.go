@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"path"
 	"sort"
 	"strings"
@@ -139,7 +140,7 @@ func (p *podDecoder) mounts(bs hcl.Blocks, vols map[string]hcl.Range) []contract
 		if a := c.Attributes["volume"]; a != nil {
 			if m.Volume, ok = p.str(a); ok {
 				if _, known := vols[m.Volume]; !known {
-					p.add(errorAt(a.Expr.Range(), "Unknown volume", "The pod has no volume %q%s; define it with volume %q { type = \"tmpfs\" }.", m.Volume, didYouMeanRange(m.Volume, vols), m.Volume))
+					p.add(errorAt(a.Expr.Range(), "Unknown volume", "The pod has no volume %q%s.", m.Volume, orElse(didYouMeanRange(m.Volume, vols), fmt.Sprintf("; define it with volume %q { type = \"tmpfs\" }", m.Volume))))
 					ok = false
 				}
 			}
@@ -151,7 +152,7 @@ func (p *podDecoder) mounts(bs hcl.Blocks, vols map[string]hcl.Range) []contract
 					p.add(errorAt(a.Expr.Range(), "Invalid mount path", "%s", sentence(err)))
 					pok = false
 				} else if prev, dup := seen[m.Path]; dup {
-					p.add(errorAtWith(a.Expr.Range(), prev, "Duplicate mount path", "Something is already mounted on %s at %s.", m.Path, prev))
+					p.add(errorAt(a.Expr.Range(), "Duplicate mount path", "Something is already mounted on %s at %s.", m.Path, prev))
 					pok = false
 				} else {
 					seen[m.Path] = a.Expr.Range()

@@ -31,7 +31,7 @@ func (l *Loader) loadHCL(path, dir string, src []byte) (*contract.Pod, hcl.Diagn
 		r := f.Body.MissingItemRange()
 		diags = append(diags, errorAt(r, "Missing pod block", `A pod file holds exactly one pod block: pod "NAME" { container "NAME" { image = "busybox:1.36" } }.`))
 	case len(pods) > 1:
-		diags = append(diags, errorAtWith(pods[1].DefRange, pods[0].DefRange, "Duplicate pod block", "A pod file holds exactly one pod block; the first is at %s.", pods[0].DefRange))
+		diags = append(diags, errorAt(pods[1].DefRange, "Duplicate pod block", "A pod file holds exactly one pod block; the first is at %s.", pods[0].DefRange))
 	}
 	if diags.HasErrors() {
 		return nil, diags

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -25,10 +26,12 @@ func (p *podDecoder) pod(b *hcl.Block) *contract.Pod {
 		Hostname:  name,
 		Resources: contract.Resources{CPUs: DefaultCPUs, MemoryMiB: DefaultMemoryMiB},
 	}
+	before := len(p.diags)
 	c := p.content(b.Body, podSchema)
 	if c == nil {
 		return pod
 	}
+	bodyOK := !p.diags[before:].HasErrors()
 	if a := c.Attributes["hostname"]; a != nil {
 		if s, ok := p.str(a); ok && p.check(a, "Invalid hostname", checkHostname(s)) {
 			pod.Hostname = s
@@ -77,14 +80,14 @@ func (p *podDecoder) pod(b *hcl.Block) *contract.Pod {
 		pod.Network = p.network(blk)
 	}
 	vols := p.volumes(blocks["volume"], pod)
-	if len(blocks["container"]) == 0 {
+	if len(blocks["container"]) == 0 && bodyOK {
 		p.add(errorAt(b.Body.MissingItemRange(), "Missing container block", `A pod runs at least one container: container "NAME" { image = "busybox:1.36" }.`))
 	}
 	names := map[string]hcl.Range{}
 	for _, blk := range blocks["container"] {
 		name := blk.Labels[0]
 		if prev, ok := names[name]; ok {
-			p.add(errorAtWith(blk.LabelRanges[0], prev, "Duplicate container name", "Container %q is already defined at %s; container names are unique in a pod.", name, prev))
+			p.add(errorAt(blk.LabelRanges[0], "Duplicate container name", "Container %q is already defined at %s; container names are unique in a pod.", name, prev))
 			continue
 		}
 		names[name] = blk.LabelRanges[0]
@@ -101,7 +104,7 @@ func (p *podDecoder) single(bs hcl.Blocks) *hcl.Block {
 		return nil
 	}
 	for _, b := range bs[1:] {
-		p.add(errorAtWith(b.DefRange, bs[0].DefRange, fmt.Sprintf("Duplicate %s block", b.Type), "A pod has at most one %s block; the first is at %s.", b.Type, bs[0].DefRange))
+		p.add(errorAt(b.DefRange, fmt.Sprintf("Duplicate %s block", b.Type), "A pod has at most one %s block; the first is at %s.", b.Type, bs[0].DefRange))
 	}
 	return bs[0]
 }
@@ -126,7 +129,7 @@ func (p *podDecoder) kernel(b *hcl.Block) contract.Kernel {
 		fi, err := os.Stat(s)
 		switch {
 		case err != nil:
-			p.add(errorAt(a.Expr.Range(), "Kernel not found", "%s; a relative path is relative to the pod file's directory.", sentence(err)))
+			p.add(errorAt(a.Expr.Range(), "Kernel not found", "Cannot use %s as the kernel (%v); a relative path is relative to the pod file's directory.", s, errors.Unwrap(err)))
 		case !fi.Mode().IsRegular():
 			p.add(errorAt(a.Expr.Range(), "Kernel not found", "%s is not a regular file.", s))
 		default:
@@ -185,7 +188,7 @@ func (p *podDecoder) volumes(bs hcl.Blocks, pod *contract.Pod) map[string]hcl.Ra
 			p.add(errorAt(b.LabelRanges[0], "Invalid volume name", "%s", sentence(err)))
 		}
 		if prev, ok := seen[name]; ok {
-			p.add(errorAtWith(b.LabelRanges[0], prev, "Duplicate volume name", "Volume %q is already defined at %s.", name, prev))
+			p.add(errorAt(b.LabelRanges[0], "Duplicate volume name", "Volume %q is already defined at %s.", name, prev))
 			continue
 		}
 		seen[name] = b.LabelRanges[0]
@@ -259,7 +262,7 @@ func (p *podDecoder) files(bs hcl.Blocks, containers map[string]hcl.Range, pod *
 		}
 		k := key{f.Container, f.Path}
 		if prev, ok := seen[k]; ok && f.Container != "" {
-			p.add(errorAtWith(b.LabelRanges[0], prev, "Duplicate file", "File %s in container %q is already defined at %s.", f.Path, f.Container, prev))
+			p.add(errorAt(b.LabelRanges[0], "Duplicate file", "File %s in container %q is already defined at %s.", f.Path, f.Container, prev))
 			continue
 		}
 		seen[k] = b.LabelRanges[0]
@@ -314,7 +317,7 @@ func (p *podDecoder) ports(bs hcl.Blocks, pod *contract.Pod) {
 		k := key{port.Host, port.Protocol}
 		rng := c.Attributes["host"].Expr.Range()
 		if prev, dup := seen[k]; dup {
-			p.add(errorAtWith(rng, prev, "Duplicate port", "Host port %d/%s is already published at %s.", port.Host, port.Protocol, prev))
+			p.add(errorAt(rng, "Duplicate port", "Host port %d/%s is already published at %s.", port.Host, port.Protocol, prev))
 			continue
 		}
 		seen[k] = rng

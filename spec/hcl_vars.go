@@ -32,7 +32,7 @@ func declareVariables(blocks hcl.Blocks) (map[string]*variable, hcl.Diagnostics)
 			continue
 		}
 		if prev, ok := vars[name]; ok {
-			diags = append(diags, errorAtWith(b.LabelRanges[0], prev.labels, "Duplicate variable", "Variable %q was already declared at %s.", name, prev.labels))
+			diags = append(diags, errorAt(b.LabelRanges[0], "Duplicate variable", "Variable %q was already declared at %s.", name, prev.labels))
 			continue
 		}
 		content, d := b.Body.Content(variableSchema)
@@ -65,7 +65,7 @@ func declareVariables(blocks hcl.Blocks) (map[string]*variable, hcl.Diagnostics)
 func (v *variable) assign(val cty.Value, rng hcl.Range, from string) hcl.Diagnostics {
 	cv, err := convert.Convert(val, v.typ)
 	if err != nil {
-		return hcl.Diagnostics{errorAt(rng, "Invalid value for variable", "The %s of variable %q is not a %s: %s.", from, v.name, typeexpr.TypeString(v.typ), err)}
+		return hcl.Diagnostics{errorAt(rng, "Invalid value for variable", "The %s of variable %q is not %s: %s.", from, v.name, article(typeexpr.TypeString(v.typ)), err)}
 	}
 	v.value, v.set = cv, true
 	return nil
@@ -121,18 +121,18 @@ func (l *Loader) setFromFlags(vars map[string]*variable) hcl.Diagnostics {
 		}
 		val := cty.StringVal(text)
 		if v.typ != cty.String && v.typ != cty.DynamicPseudoType {
-			expr, d := hclsyntax.ParseExpression([]byte(text), "-var "+name, hcl.InitialPos)
-			if d.HasErrors() {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid -var value", Detail: fmt.Sprintf("-var %s=%s: variable %q is a %s and %q is not an HCL value of that type.", name, text, name, typeexpr.TypeString(v.typ), text)})
-				continue
+			var d hcl.Diagnostics
+			expr, pd := hclsyntax.ParseExpression([]byte(text), "-var "+name, hcl.InitialPos)
+			if !pd.HasErrors() {
+				val, d = expr.Value(nil)
 			}
-			if val, d = expr.Value(nil); d.HasErrors() {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid -var value", Detail: fmt.Sprintf("-var %s=%s: %s", name, text, d[0].Detail)})
+			if pd.HasErrors() || d.HasErrors() {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid -var value", Detail: fmt.Sprintf("-var %s=%s: variable %q is %s and %q is not a value of that type.", name, text, name, article(typeexpr.TypeString(v.typ)), text)})
 				continue
 			}
 		}
 		if cv, err := convert.Convert(val, v.typ); err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid -var value", Detail: fmt.Sprintf("-var %s=%s: variable %q is a %s: %s.", name, text, name, typeexpr.TypeString(v.typ), err)})
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid -var value", Detail: fmt.Sprintf("-var %s=%s: variable %q is %s: %s.", name, text, name, article(typeexpr.TypeString(v.typ)), err)})
 		} else {
 			v.value, v.set = cv, true
 		}
@@ -188,7 +188,7 @@ func checkReferences(body hcl.Body, vars map[string]*variable) hcl.Diagnostics {
 			return nil
 		}
 		if _, ok := vars[name]; !ok {
-			diags = append(diags, errorAt(e.Traversal.SourceRange(), "Undefined variable", "No variable %q is declared%s; add a variable %q block.", name, didYouMean(name, vars), name))
+			diags = append(diags, errorAt(e.Traversal.SourceRange(), "Undefined variable", "No variable %q is declared%s.", name, orElse(didYouMean(name, vars), fmt.Sprintf("; add a variable %q block", name))))
 		}
 		return nil
 	})

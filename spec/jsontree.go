@@ -169,7 +169,7 @@ func (e *dupKeyError) Error() string { return fmt.Sprintf("duplicate key %q", e.
 func (p *jsonParser) syntaxError(err error) *hcl.Diagnostic {
 	var dup *dupKeyError
 	if errors.As(err, &dup) {
-		return errorAtWith(dup.rng, dup.prev, "Duplicate key", "Key %q appears twice in this object; the first is at %s.", dup.key, dup.prev)
+		return errorAt(dup.rng, "Duplicate key", "Key %q appears twice in this object; the first is at %s.", dup.key, dup.prev)
 	}
 	off := p.offset()
 	var se *json.SyntaxError

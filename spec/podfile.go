@@ -145,7 +145,7 @@ func (d *pfDecoder) podFiles(ns []*jnode) map[string]podFile {
 			continue
 		}
 		if prev, dup := out[name]; dup {
-			d.add(errorAtWith(f["name"].val.rng, prev.rng, "Duplicate file name", "File %q is already defined at %s.", name, prev.rng))
+			d.add(errorAt(f["name"].val.rng, "Duplicate file name", "File %q is already defined at %s.", name, prev.rng))
 			continue
 		}
 		if s, ok := d.str(f["uri"]); ok && s != "" {
@@ -188,7 +188,7 @@ func (d *pfDecoder) volumes(ns []*jnode, pod *contract.Pod) map[string]hcl.Range
 			continue
 		}
 		if prev, dup := seen[name]; dup {
-			d.add(errorAtWith(rng, prev, "Duplicate volume name", "Volume %q is already defined at %s.", name, prev))
+			d.add(errorAt(rng, "Duplicate volume name", "Volume %q is already defined at %s.", name, prev))
 			continue
 		}
 		seen[name] = rng
@@ -246,7 +246,7 @@ func (d *pfDecoder) ports(ns []*jnode, pod *contract.Pod) {
 		}
 		rng := f["hostPort"].val.rng
 		if prev, dup := seen[key{port.Host, port.Protocol}]; dup {
-			d.add(errorAtWith(rng, prev, "Duplicate port", "Host port %d/%s is already published at %s.", port.Host, port.Protocol, prev))
+			d.add(errorAt(rng, "Duplicate port", "Host port %d/%s is already published at %s.", port.Host, port.Protocol, prev))
 			continue
 		}
 		seen[key{port.Host, port.Protocol}] = rng

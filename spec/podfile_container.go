@@ -31,7 +31,7 @@ func (d *pfDecoder) container(n *jnode, restart contract.RestartPolicy, vols map
 		return
 	}
 	if prev, dup := names[name]; dup {
-		d.add(errorAtWith(rng, prev, "Duplicate container name", "Container %q is already defined at %s; container names are unique in a pod.", name, prev))
+		d.add(errorAt(rng, "Duplicate container name", "Container %q is already defined at %s; container names are unique in a pod.", name, prev))
 		return
 	}
 	names[name] = rng
@@ -126,7 +126,7 @@ func (d *pfDecoder) mounts(ns []*jnode, vols map[string]hcl.Range) []contract.Mo
 			continue
 		}
 		if prev, dup := seen[p]; dup {
-			d.add(errorAtWith(prng, prev, "Duplicate mount path", "Something is already mounted on %s at %s.", p, prev))
+			d.add(errorAt(prng, "Duplicate mount path", "Something is already mounted on %s at %s.", p, prev))
 			continue
 		}
 		seen[p] = prng
@@ -162,7 +162,7 @@ func (d *pfDecoder) fileRefs(ns []*jnode, container string, files map[string]pod
 			continue
 		}
 		if prev, dup := seen[p]; dup {
-			d.add(errorAtWith(prng, prev, "Duplicate file", "File %s in container %q is already defined at %s.", p, container, prev))
+			d.add(errorAt(prng, "Duplicate file", "File %s in container %q is already defined at %s.", p, container, prev))
 			continue
 		}
 		seen[p] = prng

@@ -61,7 +61,7 @@ func (d *pfDecoder) fields(n *jnode, s objectSchema) map[string]*jfield {
 
 func (d *pfDecoder) kind(n *jnode, what string, want jkind) bool {
 	if n.kind != want {
-		d.add(errorAt(n.rng, "Wrong type", "The %s must be a JSON %s, not a %s.", what, want, n.kind))
+		d.add(errorAt(n.rng, "Wrong type", "The %s must be %s, not %s.", what, article("JSON "+want.String()), article(n.kind.String())))
 		return false
 	}
 	return true

@@ -1,0 +1,6 @@
+pod "web" {
+  memory = "100MB"
+  container "server" {
+    image = "busybox"
+  }
+}

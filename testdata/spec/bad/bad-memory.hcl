@@ -1,0 +1,6 @@
+pod "web" {
+  memory = "16MiB"
+  container "server" {
+    image = "busybox"
+  }
+}

@@ -1,0 +1,12 @@
+variable "cpus" {
+  type    = number
+  default = "one"
+}
+variable "cpus" {
+  default = 1
+}
+pod "web" {
+  container "server" {
+    image = "busybox"
+  }
+}

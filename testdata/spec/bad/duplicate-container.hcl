@@ -1,0 +1,8 @@
+pod "web" {
+  container "server" {
+    image = "busybox"
+  }
+  container "server" {
+    image = "nginx"
+  }
+}

@@ -1,0 +1,5 @@
+pod "web" {
+  container "server" {
+    command = ["httpd", "-f"]
+  }
+}

@@ -1,0 +1,3 @@
+pod "empty" {
+  cpus = 1
+}

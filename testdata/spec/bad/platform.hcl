@@ -1,0 +1,6 @@
+pod "web" {
+  container "server" {
+    image    = "busybox"
+    platform = "linux/arm64"
+  }
+}

@@ -1,0 +1,7 @@
+pod "web" {
+  restart = "sometimes"
+  container "server" {
+    image   = "busybox"
+    restart = "on-falure"
+  }
+}

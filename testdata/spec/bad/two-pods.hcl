@@ -1,0 +1,10 @@
+pod "one" {
+  container "a" {
+    image = "busybox"
+  }
+}
+pod "two" {
+  container "a" {
+    image = "busybox"
+  }
+}

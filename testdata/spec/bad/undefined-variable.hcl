@@ -1,0 +1,8 @@
+variable "tag" {
+  default = "1.36"
+}
+pod "web" {
+  container "server" {
+    image = "busybox:${var.tg}"
+  }
+}

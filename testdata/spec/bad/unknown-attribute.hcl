@@ -1,0 +1,6 @@
+pod "web" {
+  container "server" {
+    imgae = "busybox"
+    image = "busybox"
+  }
+}

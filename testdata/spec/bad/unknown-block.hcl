@@ -1,0 +1,5 @@
+pod "web" {
+  containr "server" {
+    image = "busybox"
+  }
+}

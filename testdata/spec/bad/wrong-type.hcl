@@ -1,0 +1,8 @@
+pod "web" {
+  cpus = "two"
+  container "server" {
+    image   = "busybox"
+    command = "httpd -f"
+    env     = ["A=b"]
+  }
+}

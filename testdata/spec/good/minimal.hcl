@@ -1,0 +1,6 @@
+# The least a pod file says: every default applies.
+pod "min" {
+  container "app" {
+    image = "busybox"
+  }
+}
