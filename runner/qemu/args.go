@@ -96,7 +96,11 @@ func args(c config) ([]string, error) {
 	}
 	switch mode {
 	case runner.NetUser:
-		a = append(a, "-netdev", userNetdev(b.Ports), "-device", netdev+",netdev=net0")
+		nd, err := userNetdev(b.Ports)
+		if err != nil {
+			return nil, err
+		}
+		a = append(a, "-netdev", nd, "-device", netdev+",netdev=net0")
 	case runner.NetTap:
 		a = append(a, "-netdev", "tap,id=net0,ifname="+escapeOpt(tap)+",script=no,downscript=no", "-device", netdev+",netdev=net0")
 	}
@@ -146,16 +150,22 @@ func hasParam(cmdline, key string) bool {
 }
 
 // userNetdev is slirp with one hostfwd per published port.
-func userNetdev(ports []contract.Port) string {
+func userNetdev(ports []contract.Port) (string, error) {
 	s := "user,id=net0"
 	for _, p := range ports {
 		proto := strings.ToLower(p.Protocol)
 		if proto == "" {
 			proto = "tcp"
 		}
+		if proto != "tcp" && proto != "udp" {
+			return "", fmt.Errorf("port %d/%s: %w (tcp or udp)", p.Guest, p.Protocol, runner.ErrUnsupported)
+		}
+		if p.Host < 1 || p.Host > 65535 || p.Guest < 1 || p.Guest > 65535 {
+			return "", fmt.Errorf("port %d:%d: out of range 1..65535", p.Host, p.Guest)
+		}
 		s += fmt.Sprintf(",hostfwd=%s::%d-:%d", proto, p.Host, p.Guest)
 	}
-	return s
+	return s, nil
 }
 
 // escapeOpt doubles commas, QEMU's escape inside an option value.

@@ -64,15 +64,16 @@ func (e exit) detail() string {
 	return ""
 }
 
-// qemuError returns QEMU's own error lines from its stderr ("qemu-system-
-// x86_64: -kernel x: could not open"), leaving out warnings and the note it
-// prints when a signal ends it.
+// qemuError returns QEMU's own error lines from its stderr
+// ("qemu-system-x86_64: -drive ...: Could not open", "qemu: could not open
+// kernel file"), leaving out warnings and the note it prints when a signal
+// ends it.
 func qemuError(stderr string) string {
 	var errs []string
 	for _, l := range strings.Split(stderr, "\n") {
 		l = strings.TrimSpace(l)
 		i := strings.Index(l, ": ")
-		if i < 0 || !strings.Contains(l[:i], "qemu-system") {
+		if i < 0 || !strings.HasPrefix(l[:i], "qemu") || strings.Contains(l[:i], " ") {
 			continue
 		}
 		msg := l[i+2:]

@@ -1,0 +1,69 @@
+package kvm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/hyperbuild/hyper/runner"
+)
+
+func init() { runner.Register(&Backend{}) }
+
+// Backend is the runner backend "kvm".
+type Backend struct{}
+
+var (
+	_ runner.Backend = (*Backend)(nil)
+	_ runner.Checker = (*Backend)(nil)
+)
+
+// Name is what users pass to --backend.
+func (*Backend) Name() string { return runner.BackendKVM }
+
+// Available says whether KVM can run a guest here.
+func (*Backend) Available() error { return runner.KVMUsable() }
+
+// Check refuses what this backend cannot do yet.
+func (*Backend) Check(b runner.Boot) error {
+	if len(b.Ports) > 0 {
+		return fmt.Errorf("%w: %w", runner.ErrUnsupported, ErrPorts)
+	}
+	if strings.HasPrefix(b.Net, "tap:") {
+		return fmt.Errorf("%w: %w", runner.ErrUnsupported, ErrTap)
+	}
+	return nil
+}
+
+// Run boots b and returns the exit-port status.
+func (be *Backend) Run(ctx context.Context, b runner.Boot) (runner.Result, error) {
+	if err := be.Check(b); err != nil {
+		return runner.Result{}, err
+	}
+	if b.Verbose == nil {
+		b.Verbose = io.Discard
+	}
+	if b.Net == "user" || b.Net == "" {
+		fmt.Fprintln(b.Verbose, "kvm: no user-mode networking yet: the guest has no network device")
+	}
+	cfg := Config{
+		Kernel: b.Kernel, Initrd: b.Initrd, Cmdline: b.Cmdline, Disk: b.Disk,
+		CPUs: max(b.CPUs, 1), MemoryMiB: b.MemoryMiB, Console: b.Stdout,
+		Mark: b.Trace.Mark,
+	}
+	e, err := Run(ctx, cfg)
+	if e.FirstEntry > 0 {
+		fmt.Fprintf(b.Verbose, "kvm: first vCPU entry %.1f ms after start\n", float64(e.FirstEntry.Microseconds())/1000)
+	}
+	switch {
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return runner.Result{}, &runner.NoStatusError{How: "was stopped at once (the kvm backend has no graceful power-down yet)"}
+	case err != nil:
+		return runner.Result{}, fmt.Errorf("kvm: %w", err)
+	case !e.Reported:
+		return runner.Result{}, &runner.NoStatusError{How: e.How}
+	}
+	return runner.Result{Status: e.Status}, nil
+}

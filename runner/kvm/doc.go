@@ -1,0 +1,30 @@
+// Package kvm is the pure-Go VMM behind hyperboot --backend kvm: it boots
+// a bzImage on /dev/kvm with an 8250 console, a read-only virtio-blk disk
+// and an exit port, and registers itself with package runner as "kvm":
+//
+//	import _ "github.com/hyperbuild/hyper/runner/kvm"
+//
+// It uses gokvm's kvm package for the ioctls and nothing of its machine:
+// the pieces live in subpackages that know nothing of KVM and are tested
+// (and fuzzed) on byte slices — boot (memory layout, zero page, ACPI),
+// serial (the UART), virtio (queues, virtio-mmio, virtio-blk), guestmem
+// (bounds-checked guest memory). This package wires them to vCPUs.
+//
+// A VM ends, and Run returns, on the first of: a write to the exit port
+// (0xf4, the status byte, as QEMU's isa-debug-exit), an ACPI power-off
+// (the sleep control register), a reset (i8042 0xfe, port 0xcf9, triple
+// fault), an internal KVM error, or ctx being cancelled. Every vCPU
+// thread is then kicked out of KVM_RUN (immediate_exit plus a signal) and
+// joined before the VM's file descriptors and memory are released, so
+// nothing is left running and nothing deadlocks, with or without a
+// terminal.
+//
+// Devices are emulated on the vCPU thread that touched them: a virtio
+// notify processes the queue before the vCPU re-enters the guest. There
+// is no I/O thread to start, stop or leak, and a read-only disk served
+// from the page cache does not need one.
+//
+// Not yet: virtio-net (Net "tap:NAME" is refused), port publishing, a
+// graceful stop (there is no power button: a cancelled ctx stops the VM
+// at once), guest memory above 3 GiB.
+package kvm

@@ -1,0 +1,209 @@
+package kvm
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/bobuhiro11/gokvm/kvm"
+	"golang.org/x/sys/unix"
+
+	"github.com/hyperbuild/hyper/runner/kvm/boot"
+	"github.com/hyperbuild/hyper/runner/kvm/guestmem"
+	"github.com/hyperbuild/hyper/runner/kvm/serial"
+	"github.com/hyperbuild/hyper/runner/kvm/virtio"
+)
+
+// Device is the KVM device node.
+const Device = "/dev/kvm"
+
+// Config is one VM.
+type Config struct {
+	Kernel    string // bzImage path
+	Initrd    string // optional
+	Cmdline   string
+	Disk      string // optional; attached read-only as /dev/vda
+	CPUs      int
+	MemoryMiB int64
+	Console   io.Writer            // the guest's serial output
+	Mark      func(string, ...any) // boot timeline; may be nil
+}
+
+// machine is a created VM: file descriptors, memory, vCPUs and devices.
+type machine struct {
+	kvmFile *os.File
+	vmFd    int
+	mem     []byte
+	gmem    *guestmem.Memory
+	vcpus   []*vcpu
+	uart    *serial.UART
+	virtio  []*virtio.MMIO
+	disk    *os.File
+	stop    stopper
+	start   time.Time
+	mark    func(string, ...any)
+	entered sync.Once
+}
+
+// virtioIRQ is the first virtio-mmio device's interrupt line (ISA lines
+// 5 and up are free: 4 is COM1).
+const virtioIRQ = 5
+
+// newMachine creates the VM and loads the guest; close releases it.
+func newMachine(cfg Config) (m *machine, err error) {
+	m = &machine{start: time.Now(), mark: cfg.Mark, vmFd: -1}
+	if m.mark == nil {
+		m.mark = func(string, ...any) {}
+	}
+	m.stop.init()
+	defer func() {
+		if err != nil {
+			m.close()
+		}
+	}()
+	if cfg.MemoryMiB <= 0 || cfg.MemoryMiB > boot.MaxMemory>>20 {
+		return m, fmt.Errorf("%w: %d MiB (1 to %d)", boot.ErrMemoryTooBig, cfg.MemoryMiB, boot.MaxMemory>>20)
+	}
+	if m.kvmFile, err = os.OpenFile(Device, os.O_RDWR|unix.O_CLOEXEC, 0); err != nil {
+		return m, fmt.Errorf("opening %s: %w", Device, err)
+	}
+	kfd := m.kvmFile.Fd()
+	vmFd, err := kvm.CreateVM(kfd)
+	if err != nil {
+		return m, fmt.Errorf("creating the VM: %w", err)
+	}
+	m.vmFd = int(vmFd)
+	if err := kvm.SetTSSAddr(vmFd, boot.TSSAddr); err != nil {
+		return m, fmt.Errorf("setting the TSS address: %w", err)
+	}
+	if err := kvm.SetIdentityMapAddr(vmFd, boot.IdentityMap); err != nil {
+		return m, fmt.Errorf("setting the identity map address: %w", err)
+	}
+	if err := kvm.CreateIRQChip(vmFd); err != nil {
+		return m, fmt.Errorf("creating the in-kernel IOAPIC and LAPICs: %w", err)
+	}
+	if err := kvm.CreatePIT2(vmFd); err != nil {
+		return m, fmt.Errorf("creating the in-kernel PIT: %w", err)
+	}
+	if err := m.mapMemory(cfg.MemoryMiB << 20); err != nil {
+		return m, err
+	}
+	cmdline := cfg.Cmdline
+	if cfg.Disk != "" {
+		if cmdline, err = m.addDisk(cfg.Disk, cmdline); err != nil {
+			return m, err
+		}
+	}
+	m.uart = serial.New(cfg.Console, func() error { return m.irq(serial.COM1IRQ) })
+	entry, err := m.load(cfg, cmdline)
+	if err != nil {
+		return m, err
+	}
+	if err := m.createVCPUs(cfg.CPUs, entry); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
+func (m *machine) mapMemory(size int64) error {
+	mem, err := unix.Mmap(-1, 0, int(size), unix.PROT_READ|unix.PROT_WRITE,
+		unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE)
+	if err != nil {
+		return fmt.Errorf("mapping %d MiB of guest memory: %w", size>>20, err)
+	}
+	m.mem = mem
+	m.gmem = guestmem.New(mem)
+	region := kvm.UserspaceMemoryRegion{
+		Slot: 0, GuestPhysAddr: 0, MemorySize: uint64(size),
+		UserspaceAddr: uint64(uintptr(unsafe.Pointer(&mem[0]))),
+	}
+	if err := kvm.SetUserMemoryRegion(uintptr(m.vmFd), &region); err != nil {
+		return fmt.Errorf("giving the VM its memory: %w", err)
+	}
+	return nil
+}
+
+func (m *machine) addDisk(path, cmdline string) (string, error) {
+	f, err := os.Open(path) // read-only: the artifact is immutable
+	if err != nil {
+		return "", fmt.Errorf("opening the disk: %w", err)
+	}
+	m.disk = f
+	fi, err := f.Stat()
+	if err != nil {
+		return "", fmt.Errorf("opening the disk: %w", err)
+	}
+	blk := virtio.NewBlk(f, fi.Size(), true, "hyper-artifact")
+	line := uint32(virtioIRQ + len(m.virtio))
+	base := uint64(boot.MMIOBase + len(m.virtio)*virtio.MMIOSize)
+	m.virtio = append(m.virtio, virtio.NewMMIO(blk, m.gmem, irqFunc(m.irq), line))
+	return fmt.Sprintf("%s virtio_mmio.device=4K@%#x:%d", cmdline, base, line), nil
+}
+
+func (m *machine) load(cfg Config, cmdline string) (boot.Entry, error) {
+	k, err := os.Open(cfg.Kernel)
+	if err != nil {
+		return boot.Entry{}, fmt.Errorf("opening the kernel: %w", err)
+	}
+	defer k.Close()
+	kfi, err := k.Stat()
+	if err != nil {
+		return boot.Entry{}, fmt.Errorf("opening the kernel: %w", err)
+	}
+	img := boot.Image{Kernel: k, KernelSize: kfi.Size(), Cmdline: cmdline, CPUs: cfg.CPUs}
+	if cfg.Initrd != "" {
+		r, err := os.Open(cfg.Initrd)
+		if err != nil {
+			return boot.Entry{}, fmt.Errorf("opening the initrd: %w", err)
+		}
+		defer r.Close()
+		rfi, err := r.Stat()
+		if err != nil {
+			return boot.Entry{}, fmt.Errorf("opening the initrd: %w", err)
+		}
+		img.Initrd, img.InitrdSize = r, rfi.Size()
+	}
+	entry, err := boot.Load(m.mem, img)
+	if err != nil {
+		return entry, fmt.Errorf("loading %s: %w", cfg.Kernel, err)
+	}
+	return entry, nil
+}
+
+// irq raises an edge on an interrupt line of the in-kernel IOAPIC.
+func (m *machine) irq(line uint32) error {
+	if err := kvm.IRQLineStatus(uintptr(m.vmFd), line, 1); err != nil {
+		return fmt.Errorf("raising IRQ %d: %w", line, err)
+	}
+	if err := kvm.IRQLineStatus(uintptr(m.vmFd), line, 0); err != nil {
+		return fmt.Errorf("lowering IRQ %d: %w", line, err)
+	}
+	return nil
+}
+
+type irqFunc func(uint32) error
+
+func (f irqFunc) Interrupt(line uint32) error { return f(line) }
+
+// close releases everything; the vCPU threads must have exited.
+func (m *machine) close() {
+	for _, v := range m.vcpus {
+		v.close()
+	}
+	if m.vmFd >= 0 {
+		unix.Close(m.vmFd)
+	}
+	if m.mem != nil {
+		unix.Munmap(m.mem)
+		m.mem = nil
+	}
+	if m.disk != nil {
+		m.disk.Close()
+	}
+	if m.kvmFile != nil {
+		m.kvmFile.Close()
+	}
+}

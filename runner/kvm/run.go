@@ -1,0 +1,97 @@
+package kvm
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Exit is how a VM ended.
+type Exit struct {
+	// Status is the byte written to the exit port; valid when Reported.
+	Status   int
+	Reported bool
+	// How says how the guest stopped ("powered off", "reset", ...).
+	How string
+	// FirstEntry is the time from Run's start to vCPU 0's first KVM_RUN.
+	FirstEntry time.Duration
+	// RSS is the process's resident memory when the guest stopped, and
+	// GuestResident how much of it was guest RAM: RSS - GuestResident is
+	// what the VMM itself costs.
+	RSS, GuestResident int64
+}
+
+// kickInterval is how often a stopping VM's vCPUs are kicked again, in
+// case a signal arrived just before a vCPU re-entered KVM_RUN.
+const kickInterval = 10 * time.Millisecond
+
+// Run boots cfg and blocks until the VM stops (see the package doc for
+// what stops it). All vCPU threads have exited and the VM is released
+// when Run returns. A cancelled ctx stops the VM at once.
+func Run(ctx context.Context, cfg Config) (Exit, error) {
+	var first time.Duration
+	mark := cfg.Mark
+	start := time.Now()
+	cfg.Mark = func(f string, args ...any) {
+		if f == "kvm: first vCPU entry" {
+			first = time.Since(start)
+		}
+		if mark != nil {
+			mark(f, args...)
+		}
+	}
+	m, err := newMachine(cfg)
+	if err != nil {
+		return Exit{}, err
+	}
+	defer m.close()
+	m.mark("kvm: VM created (%d vCPUs, %d MiB)", len(m.vcpus), len(m.mem)>>20)
+
+	var wg sync.WaitGroup
+	for _, v := range m.vcpus {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m.loop(v)
+		}()
+	}
+	select {
+	case <-m.stop.done:
+	case <-ctx.Done():
+		m.stop.set(outcome{how: howStopped, err: ctx.Err()})
+	}
+	m.join(&wg)
+	m.uart.Flush()
+	o := m.stop.out
+	e := Exit{Status: o.status, Reported: o.reported, How: o.how, FirstEntry: first}
+	e.RSS, e.GuestResident = processRSS(), resident(m.mem)
+	m.mark("kvm: guest %s", o.how)
+	if o.err != nil {
+		return e, o.err
+	}
+	if err := m.uart.Err(); err != nil {
+		return e, err
+	}
+	return e, nil
+}
+
+// join kicks every vCPU out of the guest until all their threads are gone.
+func (m *machine) join(wg *sync.WaitGroup) {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	t := time.NewTicker(kickInterval)
+	defer t.Stop()
+	for {
+		for _, v := range m.vcpus {
+			v.kick()
+		}
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,133 @@
+package qemu
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/hyperbuild/hyper/contract"
+	"github.com/hyperbuild/hyper/runner"
+)
+
+func TestArgs(t *testing.T) {
+	base := runner.Boot{Kernel: "/k/bzImage", Initrd: "/k/initrd", Cmdline: "console=ttyS0 quiet", Disk: "/a/web.img", CPUs: 2, MemoryMiB: 512}
+	withPorts := base
+	withPorts.Ports = []contract.Port{{Host: 8080, Guest: 80, Protocol: "tcp"}, {Host: 5353, Guest: 53, Protocol: "UDP"}, {Host: 2222, Guest: 22}}
+	tap := base
+	tap.Net = "tap:tap0"
+	none := base
+	none.Net = "none"
+	comma := base
+	comma.Disk = "/a/x,y.img"
+	tests := []struct {
+		name    string
+		c       config
+		want    [][]string // each must appear as adjacent arguments
+		notWant []string   // must not appear as an argument
+	}{
+		{
+			name: "microvm tcg",
+			c:    config{Machine: Microvm, Accel: AccelTCG, TSCkHz: 2596138, QMP: "/t/qmp.sock", Boot: base},
+			want: [][]string{
+				{"-machine", "microvm"}, {"-accel", "tcg", "-cpu", "max"}, {"-smp", "2"}, {"-m", "512"}, {"-no-reboot"},
+				{"-serial", "chardev:console"}, {"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"},
+				{"-kernel", "/k/bzImage"}, {"-initrd", "/k/initrd"},
+				{"-append", "console=ttyS0 quiet hyper.ip=10.0.2.15/24 hyper.gw=10.0.2.2 hyper.dns=10.0.2.3 tsc_early_khz=2596138 pci=off"},
+				{"-drive", "file=/a/web.img,format=raw,if=none,id=pod,readonly=on", "-device", "virtio-blk-device,drive=pod"},
+				{"-netdev", "user,id=net0", "-device", "virtio-net-device,netdev=net0"},
+				{"-qmp", "unix:/t/qmp.sock,server=on,wait=off"},
+			},
+		},
+		{
+			name:    "microvm kvm: no tsc_early_khz",
+			c:       config{Machine: Microvm, Accel: AccelKVM, TSCkHz: 2596138, Boot: base},
+			want:    [][]string{{"-accel", "kvm", "-cpu", "host"}, {"-append", "console=ttyS0 quiet hyper.ip=10.0.2.15/24 hyper.gw=10.0.2.2 hyper.dns=10.0.2.3 pci=off"}},
+			notWant: []string{"-qmp"},
+		},
+		{
+			name: "q35 with ports",
+			c:    config{Machine: Q35, Accel: AccelTCG, TSCkHz: 1000, Boot: withPorts},
+			want: [][]string{
+				{"-machine", "q35"}, {"-device", "virtio-blk-pci,drive=pod"},
+				{"-netdev", "user,id=net0,hostfwd=tcp::8080-:80,hostfwd=udp::5353-:53,hostfwd=tcp::2222-:22", "-device", "virtio-net-pci,romfile=,netdev=net0"},
+				{"-append", "console=ttyS0 quiet hyper.ip=10.0.2.15/24 hyper.gw=10.0.2.2 hyper.dns=10.0.2.3"},
+			},
+		},
+		{
+			name: "pc with a tap",
+			c:    config{Machine: PC, Accel: AccelTCG, Boot: tap},
+			want: [][]string{{"-machine", "pc"}, {"-netdev", "tap,id=net0,ifname=tap0,script=no,downscript=no", "-device", "virtio-net-pci,romfile=,netdev=net0"}, {"-append", "console=ttyS0 quiet"}},
+		},
+		{
+			name:    "no network",
+			c:       config{Machine: PC, Accel: AccelTCG, Boot: none},
+			notWant: []string{"-netdev"},
+		},
+		{
+			name: "comma in a path",
+			c:    config{Machine: PC, Accel: AccelTCG, Boot: comma},
+			want: [][]string{{"-drive", "file=/a/x,,y.img,format=raw,if=none,id=pod,readonly=on"}},
+		},
+		{
+			name: "defaults: 1 cpu, 256 MiB, console added",
+			c:    config{Machine: PC, Accel: AccelTCG, Boot: runner.Boot{Kernel: "k", Net: "none"}},
+			want: [][]string{{"-smp", "1"}, {"-m", "256"}, {"-append", "console=ttyS0"}},
+		},
+	}
+	for _, tt := range tests {
+		a, err := args(tt.c)
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		for _, w := range tt.want {
+			if !containsArgs(a, w) {
+				t.Errorf("%s: args lack %q:\n%q", tt.name, w, a)
+			}
+		}
+		for _, nw := range tt.notWant {
+			for _, x := range a {
+				if x == nw {
+					t.Errorf("%s: args have %q:\n%q", tt.name, nw, a)
+				}
+			}
+		}
+	}
+}
+
+// containsArgs reports whether want appears in a as adjacent arguments.
+func containsArgs(a, want []string) bool {
+	for i := 0; i+len(want) <= len(a); i++ {
+		if slices.Equal(a[i:i+len(want)], want) {
+			return true
+		}
+	}
+	return false
+}
+func TestArgsErrors(t *testing.T) {
+	base := runner.Boot{Kernel: "k", Net: "none", Ports: []contract.Port{{Host: 80, Guest: 80}}}
+	tests := []struct {
+		name string
+		c    config
+		want error
+	}{
+		{"ports without user networking", config{Machine: Microvm, Accel: AccelTCG, Boot: base}, runner.ErrUnsupported},
+		{"bad machine", config{Machine: "virt", Accel: AccelTCG, Boot: runner.Boot{Kernel: "k"}}, runner.ErrUnsupported},
+		{"bad accel", config{Machine: PC, Accel: "hvf", Boot: runner.Boot{Kernel: "k"}}, runner.ErrUnsupported},
+		{"bad net", config{Machine: PC, Accel: AccelTCG, Boot: runner.Boot{Kernel: "k", Net: "bridge"}}, runner.ErrBadNet},
+		{"bad protocol", config{Machine: PC, Accel: AccelTCG, Boot: runner.Boot{Kernel: "k", Ports: []contract.Port{{Host: 1, Guest: 1, Protocol: "sctp"}}}}, runner.ErrUnsupported},
+	}
+	for _, tt := range tests {
+		if _, err := args(tt.c); !errors.Is(err, tt.want) {
+			t.Errorf("%s: args() error %v, want %v", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	got := shellQuote([]string{"qemu", "-append", "console=ttyS0 quiet", "it's", ""})
+	want := `qemu -append 'console=ttyS0 quiet' 'it'\''s' ''`
+	if got != want {
+		t.Errorf("shellQuote = %s, want %s", got, want)
+	}
+}
