@@ -1,0 +1,289 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/hyperbuild/hyper/contract"
+	"github.com/hyperbuild/hyper/disk"
+)
+
+// fake is a backend that records its Boot and plays a console script.
+type fake struct {
+	name    string
+	avail   error
+	check   error
+	console string
+	status  int
+	err     error
+
+	got      Boot
+	kernel   []byte // the kernel file's content during Run
+	initrd   []byte
+	ran      bool
+	checkFor *Boot
+}
+
+func (f *fake) Name() string       { return f.name }
+func (f *fake) Available() error   { return f.avail }
+func (f *fake) Check(b Boot) error { return f.check }
+func (f *fake) Run(ctx context.Context, b Boot) (Result, error) {
+	f.ran, f.got = true, b
+	f.kernel, _ = os.ReadFile(b.Kernel)
+	f.initrd, _ = os.ReadFile(b.Initrd)
+	b.Trace.Mark("fake: started")
+	// Split the console at an awkward place, as a serial port would.
+	c := []byte(f.console)
+	b.Stdout.Write(c[:len(c)/2])
+	b.Stdout.Write(c[len(c)/2:])
+	return Result{Status: f.status}, f.err
+}
+
+// withBackends replaces the registry for one test.
+func withBackends(t *testing.T, bs ...Backend) {
+	t.Helper()
+	backendsMu.Lock()
+	saved := backends
+	backends = map[string]Backend{}
+	backendsMu.Unlock()
+	for _, b := range bs {
+		Register(b)
+	}
+	t.Cleanup(func() {
+		backendsMu.Lock()
+		backends = saved
+		backendsMu.Unlock()
+	})
+}
+
+func TestChoose(t *testing.T) {
+	broken := errors.New("/dev/kvm: no such file")
+	tests := []struct {
+		name    string
+		kvm     *fake
+		qemu    *fake
+		ask     string
+		want    string
+		wantErr error
+		verbose string
+	}{
+		{name: "auto prefers kvm", kvm: &fake{name: "kvm"}, qemu: &fake{name: "qemu"}, ask: "auto", want: "kvm", verbose: "backend kvm (auto)"},
+		{name: "auto falls back to qemu", kvm: &fake{name: "kvm", avail: broken}, qemu: &fake{name: "qemu"}, ask: "", want: "qemu", verbose: "backend qemu (auto; not kvm: /dev/kvm: no such file)"},
+		{name: "auto skips a backend that cannot do the boot", kvm: &fake{name: "kvm", check: fmt.Errorf("publishing ports: %w", ErrUnsupported)}, qemu: &fake{name: "qemu"}, want: "qemu", verbose: "not kvm: publishing ports"},
+		{name: "auto without kvm built in", qemu: &fake{name: "qemu"}, want: "qemu", verbose: "not kvm: not built in"},
+		{name: "explicit kvm unavailable", kvm: &fake{name: "kvm", avail: broken}, qemu: &fake{name: "qemu"}, ask: "kvm", wantErr: broken},
+		{name: "explicit kvm cannot do it", kvm: &fake{name: "kvm", check: errors.New("no ports")}, ask: "kvm", wantErr: ErrUnsupported},
+		{name: "explicit qemu", kvm: &fake{name: "kvm"}, qemu: &fake{name: "qemu"}, ask: "qemu", want: "qemu"},
+		{name: "unknown", qemu: &fake{name: "qemu"}, ask: "firecracker", wantErr: ErrUnknownBackend},
+		{name: "none usable", kvm: &fake{name: "kvm", avail: broken}, qemu: &fake{name: "qemu", avail: errors.New("qemu-system-x86_64 not found")}, wantErr: ErrNoBackend},
+	}
+	for _, tt := range tests {
+		var bs []Backend
+		if tt.kvm != nil {
+			bs = append(bs, tt.kvm)
+		}
+		if tt.qemu != nil {
+			bs = append(bs, tt.qemu)
+		}
+		withBackends(t, bs...)
+		var v bytes.Buffer
+		got, err := Choose(tt.ask, Boot{}, &v)
+		if tt.wantErr != nil {
+			if !errors.Is(err, tt.wantErr) {
+				t.Errorf("%s: Choose = %v, %v; want error %v", tt.name, got, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got.Name() != tt.want {
+			t.Errorf("%s: Choose = %v, %v; want %s", tt.name, got, err, tt.want)
+		}
+		if !strings.Contains(v.String(), tt.verbose) {
+			t.Errorf("%s: verbose %q, want %q", tt.name, v.String(), tt.verbose)
+		}
+	}
+}
+
+func TestBootWith(t *testing.T) {
+	tests := []struct {
+		name    string
+		be      *fake
+		want    int
+		wantErr error
+		out     string
+	}{
+		{name: "exit line wins over the port", be: &fake{console: "hi\r\nHYPER-POD-EXIT status=137\r\n", status: 9}, want: 137, out: "hi\r\n"},
+		{name: "exit line wins over a backend error", be: &fake{console: "HYPER-POD-EXIT status=3\n", err: &NoStatusError{How: "powered off"}}, want: 3},
+		{name: "port without exit line", be: &fake{console: "hi\n", status: 5}, want: 5, out: "hi\n"},
+		{name: "no status at all", be: &fake{console: "hi\n", err: &NoStatusError{How: "reset"}}, wantErr: ErrNoStatus, out: "hi\n"},
+	}
+	for _, tt := range tests {
+		tt.be.name = "fake"
+		var out bytes.Buffer
+		got, err := BootWith(context.Background(), tt.be, Boot{Stdout: &out})
+		if (tt.wantErr == nil && (err != nil || got != tt.want)) || (tt.wantErr != nil && !errors.Is(err, tt.wantErr)) {
+			t.Errorf("%s: BootWith = %d, %v; want %d, %v", tt.name, got, err, tt.want, tt.wantErr)
+		}
+		if out.String() != tt.out {
+			t.Errorf("%s: console %q, want %q", tt.name, out.String(), tt.out)
+		}
+	}
+	var out bytes.Buffer
+	_, err := BootWith(context.Background(), &fake{name: "fake", err: &NoStatusError{How: "reset"}}, Boot{Stdout: &out})
+	if err == nil || err.Error() != "running the pod with the fake backend: guest reset without reporting a status" {
+		t.Errorf("reset error = %v", err)
+	}
+}
+
+func TestMergePorts(t *testing.T) {
+	user := []contract.Port{{Host: 8080, Guest: 80, Protocol: "tcp"}, {Host: 53, Guest: 53, Protocol: "UDP"}}
+	spec := []contract.Port{{Host: 8080, Guest: 8080, Protocol: "tcp"}, {Guest: 443}, {Host: 53, Guest: 53, Protocol: "tcp"}}
+	got := mergePorts(user, spec)
+	want := []contract.Port{
+		{Host: 8080, Guest: 80, Protocol: "tcp"}, {Host: 53, Guest: 53, Protocol: "udp"},
+		{Host: 443, Guest: 443, Protocol: "tcp"}, {Host: 53, Guest: 53, Protocol: "tcp"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("mergePorts = %+v, want %+v", got, want)
+	}
+}
+
+func TestParseNet(t *testing.T) {
+	tests := []struct{ in, mode, tap string }{
+		{"", NetUser, ""}, {"user", NetUser, ""}, {"none", NetNone, ""}, {"tap:tap0", NetTap, "tap0"},
+	}
+	for _, tt := range tests {
+		mode, tap, err := ParseNet(tt.in)
+		if err != nil || mode != tt.mode || tap != tt.tap {
+			t.Errorf("ParseNet(%q) = %q, %q, %v; want %q, %q", tt.in, mode, tap, err, tt.mode, tt.tap)
+		}
+	}
+	for _, bad := range []string{"tap:", "tap", "bridge", "User"} {
+		if _, _, err := ParseNet(bad); !errors.Is(err, ErrBadNet) {
+			t.Errorf("ParseNet(%q) error %v, want ErrBadNet", bad, err)
+		}
+	}
+}
+
+// artifact writes a small artifact (format "raw" or "dir") whose kernel
+// and initrd are placeholder bytes: enough for everything but a boot.
+func artifact(t *testing.T, format string) (path string, kernel, initrd []byte) {
+	t.Helper()
+	mkfs, err := exec.LookPath("mkfs.ext4")
+	if err != nil {
+		t.Skipf("needs mkfs.ext4 (e2fsprogs): %v", err)
+	}
+	dir := t.TempDir()
+	kernel, initrd = []byte("placeholder bzImage"), []byte("placeholder initrd")
+	kp, ip, pp := filepath.Join(dir, "k"), filepath.Join(dir, "i"), filepath.Join(dir, "pod.ext4")
+	os.WriteFile(kp, kernel, 0o644)
+	os.WriteFile(ip, initrd, 0o644)
+	if out, err := exec.Command(mkfs, "-q", "-F", "-L", contract.PodLabel, pp, "4M").CombinedOutput(); err != nil {
+		t.Fatalf("mkfs.ext4: %v: %s", err, out)
+	}
+	a := disk.Artifact{
+		Kernel: kp, Initrd: ip, PodFS: pp, Cmdline: "console=ttyS0 quiet",
+		Manifest: disk.Manifest{
+			Pod: "web", Ports: []contract.Port{{Host: 8080, Guest: 80, Protocol: "tcp"}},
+			Resources: contract.Resources{CPUs: 2, MemoryMiB: 384},
+		},
+	}
+	if format == "dir" {
+		path = filepath.Join(dir, "web")
+		if err := disk.WriteDir(context.Background(), path, a); err != nil {
+			t.Fatal(err)
+		}
+		return path, kernel, initrd
+	}
+	path = filepath.Join(dir, "web.img")
+	if _, err := disk.WriteImage(context.Background(), path, a); err != nil {
+		t.Fatal(err)
+	}
+	return path, kernel, initrd
+}
+
+func TestRun(t *testing.T) {
+	for _, format := range []string{"raw", "dir"} {
+		t.Run(format, func(t *testing.T) {
+			path, kernel, initrd := artifact(t, format)
+			be := &fake{name: "fake", console: "hello\nHYPER-POD-EXIT status=42\n"}
+			withBackends(t, be)
+			var out, trace, verbose bytes.Buffer
+			got, err := Run(context.Background(), path, Options{
+				Backend: "fake", MemoryMiB: 1024, Ports: []contract.Port{{Host: 9090, Guest: 90}},
+				Cmdline: "extra=1", Stdout: &out, Trace: &trace, Verbose: &verbose,
+			})
+			if err != nil || got != 42 {
+				t.Fatalf("Run = %d, %v; want 42", got, err)
+			}
+			if out.String() != "hello\n" {
+				t.Errorf("console %q, want hello", out.String())
+			}
+			b := be.got
+			if !bytes.Equal(be.kernel, kernel) || !bytes.Equal(be.initrd, initrd) {
+				t.Errorf("kernel %q, initrd %q: not the artifact's", be.kernel, be.initrd)
+			}
+			wantDisk := path
+			if format == "dir" {
+				wantDisk = filepath.Join(path, disk.DirPodFS)
+			}
+			if b.Disk != wantDisk {
+				t.Errorf("Disk = %q, want %q", b.Disk, wantDisk)
+			}
+			if want := "console=ttyS0 quiet hyper.debug extra=1"; b.Cmdline != want {
+				t.Errorf("Cmdline = %q, want %q", b.Cmdline, want)
+			}
+			if b.CPUs != 2 || b.MemoryMiB != 1024 {
+				t.Errorf("CPUs, MemoryMiB = %d, %d; want 2 (artifact), 1024 (option)", b.CPUs, b.MemoryMiB)
+			}
+			wantPorts := []contract.Port{{Host: 9090, Guest: 90, Protocol: "tcp"}, {Host: 8080, Guest: 80, Protocol: "tcp"}}
+			if !reflect.DeepEqual(b.Ports, wantPorts) {
+				t.Errorf("Ports = %+v, want %+v", b.Ports, wantPorts)
+			}
+			if b.StopTimeout != DefaultStopTimeout {
+				t.Errorf("StopTimeout = %v, want %v", b.StopTimeout, DefaultStopTimeout)
+			}
+			if format == "raw" {
+				if _, err := os.Stat(b.Kernel); !os.IsNotExist(err) {
+					t.Errorf("extracted kernel %s left behind (%v)", b.Kernel, err)
+				}
+			}
+			for _, w := range []string{"runner: artifact opened", "fake: started", "console: first output", "pod exited with status 42"} {
+				if !strings.Contains(trace.String(), w) {
+					t.Errorf("trace lacks %q:\n%s", w, trace.String())
+				}
+			}
+			if !strings.Contains(verbose.String(), "backend fake") {
+				t.Errorf("verbose does not say which backend: %q", verbose.String())
+			}
+		})
+	}
+}
+
+func TestRunBadArtifact(t *testing.T) {
+	withBackends(t, &fake{name: "fake"})
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.img")
+	os.WriteFile(junk, bytes.Repeat([]byte("x"), 1<<20), 0o644)
+	tests := []struct {
+		path string
+		want error
+	}{
+		{filepath.Join(dir, "missing.img"), os.ErrNotExist},
+		{junk, disk.ErrNotArtifact},
+		{dir, disk.ErrNotArtifact},
+	}
+	for _, tt := range tests {
+		_, err := Run(context.Background(), tt.path, Options{Backend: "fake"})
+		if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.path) {
+			t.Errorf("Run(%s) = %v; want %v naming the file", tt.path, err, tt.want)
+		}
+	}
+}
