@@ -2,6 +2,7 @@ package ext4
 
 import (
 	"archive/tar"
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -112,7 +113,8 @@ func (w *Writer) addTar(prefix string, r io.Reader) error {
 	if _, err := w.mkdirAll(pre); err != nil {
 		return fmt.Errorf("prefix %q: %w", prefix, err)
 	}
-	tr := tar.NewReader(r)
+	// archive/tar reads headers 512 bytes at a time: buffer the input.
+	tr := tar.NewReader(bufio.NewReaderSize(r, 256<<10))
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {

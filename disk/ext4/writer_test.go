@@ -341,3 +341,32 @@ func TestWriteError(t *testing.T) {
 		t.Errorf("past WithMaxSize: %v, want ErrTooLarge", err)
 	}
 }
+
+// TestManyInodes needs more inodes than one group holds, so the inode
+// tables and bitmaps of several groups are in use although the data is tiny.
+func TestManyInodes(t *testing.T) {
+	needTools(t)
+	const dirs, files = 40, 1000
+	pr, pw := io.Pipe()
+	go func() {
+		tw := tar.NewWriter(pw)
+		var err error
+		for d := 0; d < dirs && err == nil; d++ {
+			for f := 0; f < files && err == nil; f++ {
+				err = tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("d%02d/f%04d", d, f), Typeflag: tar.TypeReg, Mode: 0o644})
+			}
+		}
+		if err == nil {
+			err = tw.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	img, st := buildImage(t, func(w *Writer) error { return w.AddTar("", pr) }, WithFreeSpace(0))
+	fsck(t, img)
+	if groups := (st.Blocks + blocksPerGroup - 1) / blocksPerGroup; groups < 2 || st.UsedInodes < st.Inodes/2 {
+		t.Errorf("stats %+v: want used inodes in at least two groups", st)
+	}
+	if got := debugfs(t, img, "ls /d39"); !strings.Contains(got, "f0999") {
+		t.Errorf("ls /d39 lacks f0999:\n%.300s", got)
+	}
+}
