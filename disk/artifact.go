@@ -42,6 +42,9 @@ func (a Artifact) sizes() (Sizes, error) {
 	case a.PodFSSize > 0:
 		s.PodFS = a.PodFSSize
 	}
+	if err := checkPodFS(a.PodFS); err != nil {
+		return s, err
+	}
 	if strings.ContainsAny(a.Cmdline, "\n\x00") || len(a.Cmdline) > maxCmdline {
 		return s, fmt.Errorf("%w: kernel command line must be one line of at most %d bytes (%d given)", ErrBadInput, maxCmdline, len(a.Cmdline))
 	}
@@ -63,4 +66,18 @@ func regularSize(what, p string) (int64, error) {
 		return 0, fmt.Errorf("%w: %s %s is empty", ErrBadInput, what, p)
 	}
 	return fi.Size(), nil
+}
+
+// checkPodFS refuses a pod filesystem that Open would reject: not ext4, or
+// not labelled contract.PodLabel (the guest finds its partition by label).
+func checkPodFS(p string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return fmt.Errorf("pod filesystem: %w", err)
+	}
+	defer f.Close()
+	if err := checkExt4(f, 0); err != nil {
+		return fmt.Errorf("%w: pod filesystem %s %w", ErrBadInput, p, err)
+	}
+	return nil
 }

@@ -34,6 +34,7 @@ func TestWriteImageBadInput(t *testing.T) {
 		{name: "empty kernel", edit: func(a *Artifact) { a.Kernel = empty }, want: ErrBadInput, mention: empty},
 		{name: "kernel is a dir", edit: func(a *Artifact) { a.Kernel = t.TempDir() }, want: ErrBadInput, mention: "not a regular file"},
 		{name: "pod fs too short", edit: func(a *Artifact) { a.PodFSSize = 1 << 40 }, want: ErrBadInput, mention: "asked to use"},
+		{name: "pod fs not ext4", edit: func(a *Artifact) { a.PodFS = a.Kernel }, want: ErrBadInput, mention: "holds no ext4"},
 		{name: "cmdline newline", edit: func(a *Artifact) { a.Cmdline = "a\nb" }, want: ErrBadInput, mention: "command line"},
 		{name: "cmdline too long", edit: func(a *Artifact) { a.Cmdline = strings.Repeat("x", 2048) }, want: ErrBadInput, mention: "command line"},
 		{name: "no such dir", out: "/nonexistent/dir/web.img", want: os.ErrNotExist, mention: "/nonexistent/dir/web.img"},

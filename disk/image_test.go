@@ -130,7 +130,7 @@ func TestImageWithoutBootloader(t *testing.T) {
 func TestReproducible(t *testing.T) {
 	a, loader := inputs(t)
 	first := sha(t, buildImage(t, a, loader))
-	time.Sleep(2100 * time.Millisecond) // FAT times have 2 s resolution
+	time.Sleep(2100 * time.Millisecond)        // FAT times have 2 s resolution
 	t.Setenv("SOURCE_DATE_EPOCH", "123456789") // go-diskfs reads it; Manifest.Built rules
 	if second := sha(t, buildImage(t, a, loader)); first != second {
 		t.Fatalf("two builds differ: %x vs %x", first, second)

@@ -131,7 +131,7 @@ func openRaw(path string) (img *Image, err error) {
 	}
 	img.podOff, img.podSize = pod.Start, pod.Size
 	if err := checkExt4(f, pod.Start); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: the pod partition %w", ErrNotArtifact, err)
 	}
 	img.espStart = esp.Start
 	if img.esp, err = fat32.Read(file.New(f, true), esp.Size, esp.Start, sectorSize); err != nil {
@@ -152,17 +152,18 @@ func openRaw(path string) (img *Image, err error) {
 	return img, nil
 }
 
-// checkExt4 checks the superblock magic and label of the pod partition.
+// checkExt4 checks an ext4 superblock's magic and label; the error says
+// what is wrong, for the caller to say where.
 func checkExt4(f io.ReaderAt, off int64) error {
 	sb := make([]byte, 136)
 	if _, err := f.ReadAt(sb, off+1024); err != nil {
-		return fmt.Errorf("%w: reading the pod partition: %w", ErrNotArtifact, err)
+		return fmt.Errorf("holds no ext4 filesystem: %w", err)
 	}
 	if sb[56] != 0x53 || sb[57] != 0xef {
-		return fmt.Errorf("%w: the pod partition holds no ext4 filesystem", ErrNotArtifact)
+		return errors.New("holds no ext4 filesystem")
 	}
 	if l := strings.TrimRight(string(sb[120:136]), "\x00"); l != contract.PodLabel {
-		return fmt.Errorf("%w: the pod filesystem's label is %q, want %q", ErrNotArtifact, l, contract.PodLabel)
+		return fmt.Errorf("has the ext4 label %q, want %q", l, contract.PodLabel)
 	}
 	return nil
 }

@@ -26,14 +26,24 @@ func copySparse(ctx context.Context, w io.WriterAt, off int64, r io.Reader, h ha
 		if h != nil {
 			h.Write(buf[:m])
 		}
-		for i := 0; i < m; i += sparseChunk {
-			c := buf[i:min(i+sparseChunk, m)]
-			if bytes.Equal(c, zeroChunk[:len(c)]) {
-				continue
+		// Write each run of non-zero chunks with one call.
+		run := -1
+		for i := 0; ; {
+			end := min(i+sparseChunk, m)
+			zero := i == m || bytes.Equal(buf[i:end], zeroChunk[:end-i])
+			if !zero && run < 0 {
+				run = i
 			}
-			if _, err := w.WriteAt(c, off+n+int64(i)); err != nil {
-				return n, err
+			if zero && run >= 0 {
+				if _, err := w.WriteAt(buf[run:i], off+n+int64(run)); err != nil {
+					return n, err
+				}
+				run = -1
 			}
+			if i == m {
+				break
+			}
+			i = end
 		}
 		n += int64(m)
 		switch rerr {
