@@ -116,6 +116,23 @@ func TestLogDebug(t *testing.T) {
 	if got := buf.String(); got != want {
 		t.Errorf("log = %q, want %q", got, want)
 	}
+	for _, on := range []bool{true, false} {
+		buf.Reset()
+		l := NewLog(&buf, false)
+		l.now = func() time.Duration { return 0 }
+		l.Hold()
+		l.Debugf("early")
+		l.Printf("error")
+		l.SetDebug(on)
+		l.Debugf("late")
+		want := "hyperstart: error\n"
+		if on {
+			want += "hyperstart: [   0.000s] early\nhyperstart: [   0.000s] late\n"
+		}
+		if got := buf.String(); got != want {
+			t.Errorf("held log, debug %v = %q, want %q", on, got, want)
+		}
+	}
 }
 
 func TestRunSteps(t *testing.T) {

@@ -59,12 +59,14 @@ func initMain() {
 // boot runs the boot plan, reads the contract, prepares the pod and
 // supervises it; it returns the pod's exit status.
 func boot(l *Log, con *Console) (int, error) {
+	l.Hold()
 	if err := Run(l, BootPlan()); err != nil {
+		l.SetDebug(true)
 		return 0, fmt.Errorf("boot: %w", err)
 	}
 	cmdlineBytes, _ := os.ReadFile("/proc/cmdline")
 	cmd := ParseCmdline(string(cmdlineBytes))
-	l.debug = cmd.Debug
+	l.SetDebug(cmd.Debug)
 	l.Debugf("hyperstart started (cmdline %q)", strings.TrimSpace(string(cmdlineBytes)))
 	seedEntropy(l)
 
@@ -92,7 +94,7 @@ func boot(l *Log, con *Console) (int, error) {
 	if err := Run(l, EtcPlan(host, addr, dns)); err != nil {
 		return 0, fmt.Errorf("preparing the pod: %w", err)
 	}
-	if l.debug {
+	if l.Debug() {
 		l.Debugf("hyperstart %s before the first container", vmRSS())
 	}
 	sv := newVMSupervisor(l, con, p)
@@ -100,7 +102,7 @@ func boot(l *Log, con *Console) (int, error) {
 	// Output still in flight from the last container: wait a little, but
 	// orphans holding a pipe open must not hold the pod.
 	waitTimeout(sv.pumpsDone(), outputGrace)
-	if l.debug {
+	if l.Debug() {
 		l.Debugf("hyperstart %s, %d orphans reaped", vmRSS(), sv.Reaper.Reaped())
 	}
 	return status, nil

@@ -17,6 +17,10 @@ type Log struct {
 	w     io.Writer
 	debug bool
 	now   func() time.Duration
+	// held keeps debug lines written before the kernel command line
+	// is read (the first boot steps mount /proc); SetDebug decides.
+	held    []string
+	holding bool
 }
 
 // NewLog returns a Log writing to w.
@@ -25,7 +29,31 @@ func NewLog(w io.Writer, debug bool) *Log {
 }
 
 // Debug reports whether step-by-step logging is on.
-func (l *Log) Debug() bool { return l.debug }
+func (l *Log) Debug() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.debug
+}
+
+// Hold keeps debug lines until SetDebug says whether they are wanted.
+func (l *Log) Hold() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.holding = true
+}
+
+// SetDebug turns debug lines on or off, writing or discarding held ones.
+func (l *Log) SetDebug(on bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.debug = on
+	if on {
+		for _, s := range l.held {
+			io.WriteString(l.w, s)
+		}
+	}
+	l.held, l.holding = nil, false
+}
 
 // Printf writes one line prefixed with "hyperstart: ".
 func (l *Log) Printf(format string, args ...any) {
@@ -34,10 +62,17 @@ func (l *Log) Printf(format string, args ...any) {
 
 // Debugf writes one timestamped line when debugging is on.
 func (l *Log) Debugf(format string, args ...any) {
-	if !l.debug {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.debug && !l.holding {
 		return
 	}
-	l.write(fmt.Sprintf("hyperstart: [%8.3fs] ", l.now().Seconds()) + fmt.Sprintf(format, args...) + "\n")
+	s := fmt.Sprintf("hyperstart: [%8.3fs] ", l.now().Seconds()) + fmt.Sprintf(format, args...) + "\n"
+	if l.holding {
+		l.held = append(l.held, s)
+		return
+	}
+	io.WriteString(l.w, s)
 }
 
 func (l *Log) write(s string) {

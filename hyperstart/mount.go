@@ -99,20 +99,33 @@ func (MakePrivate) String() string { return "make / private (rec)" }
 
 // RootOffRamfs moves this process's root off the initramfs, whose root
 // mount has no parent and therefore cannot be pivot_root'ed away: it
-// bind-mounts / onto itself and chroots into that bind mount, which has a
-// parent. Only a fresh mount namespace should do this.
-type RootOffRamfs struct{}
+// bind-mounts / (recursively) onto Dir, moves that mount over / and
+// chroots into it; the new root has a parent. Only a fresh mount
+// namespace should do this.
+type RootOffRamfs struct{ Dir string }
 
-func (RootOffRamfs) Do() error {
-	if err := unix.Mount("/", "/", "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+func (r RootOffRamfs) Do() error {
+	if err := os.MkdirAll(r.Dir, 0o700); err != nil {
 		return err
 	}
-	if err := unix.Chdir("/"); err != nil {
+	if err := unix.Mount("/", r.Dir, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return err
 	}
-	return unix.Chroot(".")
+	if err := unix.Chdir(r.Dir); err != nil {
+		return err
+	}
+	if err := unix.Mount(".", "/", "", unix.MS_MOVE, ""); err != nil {
+		return err
+	}
+	if err := unix.Chroot("."); err != nil {
+		return err
+	}
+	return unix.Chdir("/")
 }
-func (RootOffRamfs) String() string { return "bind / on / and chroot into it (root off the initramfs)" }
+
+func (r RootOffRamfs) String() string {
+	return "bind / on " + r.Dir + ", move it to / and chroot (root off the initramfs)"
+}
 
 // PivotRoot makes NewRoot the root, keeping the old one at PutOld (a path
 // inside NewRoot, created here) so that later steps can still bind-mount

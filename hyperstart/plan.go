@@ -28,6 +28,9 @@ const (
 	// oldRoot is where the VM's root stays inside a container's new root
 	// between pivot_root and the last bind mount taken from it.
 	oldRoot = "/.hyperstart"
+	// rootBind is where a container's setup re-mounts the VM's root to
+	// get it off the initramfs.
+	rootBind = "/.hyperstart-root"
 )
 
 const (
@@ -112,7 +115,7 @@ func ContainerPlan(p *contract.Pod, c *contract.Container) []Step {
 	overlay := "lowerdir=" + path.Join(PodMount, contract.RootfsDir(c.Name)) + ",upperdir=" + d + "/upper,workdir=" + d + "/work"
 	steps := []Step{
 		MakePrivate{},
-		RootOffRamfs{},
+		RootOffRamfs{Dir: rootBind},
 		Mount{Source: "overlay", Target: root, FSType: "overlay", Data: overlay},
 		PivotRoot{NewRoot: root, PutOld: oldRoot},
 		Mount{Source: "proc", Target: "/proc", FSType: "proc", Flags: nosuidNodevNoexec},

@@ -68,7 +68,7 @@ func TestContainerPlan(t *testing.T) {
 	// mounts from the old root before it is detached, detach last.
 	want := []string{
 		"make / private (rec)",
-		"bind / on / and chroot into it (root off the initramfs)",
+		"bind / on /.hyperstart-root, move it to / and chroot (root off the initramfs)",
 		"mount overlay on /run/hyper/containers/server/root (overlay) lowerdir=/pod/containers/server/rootfs,upperdir=/run/hyper/containers/server/upper,workdir=/run/hyper/containers/server/work",
 		"pivot_root to /run/hyper/containers/server/root, old root at /.hyperstart",
 		"mount proc on /proc (proc) nosuid,nodev,noexec",
