@@ -21,7 +21,8 @@ import (
 // direct kernel boot (what hyperboot does) and through OVMF + systemd-boot
 // (what a UEFI machine does). The initramfs's /init is a busybox script
 // that mounts the partition labelled hyper-pod read-only and prints the
-// marker and its /proc/mounts line.
+// marker and its /proc/mounts line. The pod filesystem comes from
+// disk/ext4, so the guest kernel also vouches for that writer.
 //
 // Kernel: $HYPER_TEST_KERNEL (e.g. the hyperkernel's bzImage), else
 // Debian's cloud kernel from /boot, whose virtio drivers are modules that
@@ -93,6 +94,7 @@ func vmArtifact(t *testing.T, k vmKernel) string {
 		t.Skip("boots a VM under emulation; skipped with -short")
 	}
 	a, _ := inputs(t)
+	a.PodFS, a.PodFSSize = ext4PodFS(t) // the pod filesystem as the builder makes it
 	d := t.TempDir()
 	a.Kernel = k.path
 	a.Initrd = filepath.Join(d, "initrd.img")
