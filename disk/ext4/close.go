@@ -1,7 +1,6 @@
 package ext4
 
 import (
-	"encoding/binary"
 	"fmt"
 	"slices"
 )
@@ -239,7 +238,6 @@ func (w *Writer) writeInodeTables(g *geometry, descs []byte) error {
 
 // superblock fills the 1024-byte superblock.
 func (w *Writer) superblock(b []byte, g *geometry, uuid [16]byte, free uint64) {
-	le := binary.LittleEndian
 	t := makeTimestamp(w.o.time)
 	le32(b[0x00:], uint32(g.groups*g.ipg))
 	le32(b[0x04:], uint32(g.blocks))
@@ -261,7 +259,7 @@ func (w *Writer) superblock(b []byte, g *geometry, uuid [16]byte, free uint64) {
 	le32(b[0x4C:], 1) // dynamic revision
 	le32(b[0x54:], firstIno)
 	le16(b[0x58:], inodeSize)
-	le32(b[0x5C:], compatExtAttr|compatSparseSuper2)
+	le32(b[0x5C:], compatExtAttr|compatDirIndex|compatSparseSuper2)
 	le32(b[0x60:], incompatFiletype|incompatExtents|incompatFlexBG|incompatCsumSeed)
 	ro := uint32(roCompatSparseSuper | roCompatLargeFile | roCompatHugeFile |
 		roCompatDirNlink | roCompatExtraIsize | roCompatMetadataCsum)
@@ -271,8 +269,8 @@ func (w *Writer) superblock(b []byte, g *geometry, uuid [16]byte, free uint64) {
 	le32(b[0x64:], ro)
 	copy(b[0x68:0x78], uuid[:])
 	copy(b[0x78:0x88], w.o.label)
-	for i := 0; i < 4; i++ { // dir hash seed, in case dir_index is enabled later
-		le32(b[0xEC+4*i:], le.Uint32(uuid[4*i:])^0x5a5a5a5a)
+	for i, v := range w.hashSeed {
+		le32(b[0xEC+4*i:], v)
 	}
 	b[0xFC] = 1                    // half_md4
 	le32(b[0x108:], uint32(t.sec)) // mkfs time

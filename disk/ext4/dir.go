@@ -7,6 +7,9 @@ const dirTailSize = 12
 
 // writeDir stores directory ino's entries in consecutive blocks.
 func (w *Writer) writeDir(ino uint32, in *inode) error {
+	if linearBlocks(in.dir.entries) > 1 {
+		return w.writeIndexedDir(ino, in)
+	}
 	seed := inodeSeed(w.seed, ino)
 	b := w.buf[:blockSize]
 	clear(b)
@@ -17,10 +20,7 @@ func (w *Writer) writeDir(ino uint32, in *inode) error {
 		if last >= 0 {
 			le16(b[last+4:], uint16(blockSize-dirTailSize-last))
 		}
-		t := blockSize - dirTailSize
-		le16(b[t+4:], dirTailSize)
-		b[t+7] = 0xDE
-		le32(b[t+8:], crc32c(seed, b[:t]))
+		putDirTail(b, seed)
 		pblk, err := w.a.append(b)
 		if err != nil {
 			return err

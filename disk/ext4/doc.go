@@ -12,8 +12,9 @@
 //	st, err := w.Close() // st.Size is the image size in bytes
 //
 // The image has 4 KiB blocks, 256-byte inodes, extents, flex_bg, no journal,
-// sparse_super2 without backup superblocks, and metadata checksums
-// (metadata_csum with csum_seed). Layout: superblock, group descriptors
+// sparse_super2 without backup superblocks, metadata checksums
+// (metadata_csum with csum_seed) and hashed directories (dir_index, half-MD4)
+// for directories larger than one block. Layout: superblock, group descriptors
 // (space reserved for up to WithMaxSize), file data in tar order, then
 // directories, bitmaps and inode tables, then free space.
 //

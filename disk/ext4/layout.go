@@ -25,6 +25,7 @@ const (
 // Feature flags.
 const (
 	compatExtAttr      = 0x8
+	compatDirIndex     = 0x20
 	compatSparseSuper2 = 0x200
 
 	incompatFiletype = 0x2

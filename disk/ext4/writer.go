@@ -14,8 +14,9 @@ import (
 type Writer struct {
 	o         options
 	a         *appender
-	seed      uint32 // metadata checksum seed (s_checksum_seed)
-	gdtBlocks uint64 // blocks reserved for group descriptors
+	seed      uint32    // metadata checksum seed (s_checksum_seed)
+	hashSeed  [4]uint32 // directory hash seed (s_hash_seed)
+	gdtBlocks uint64    // blocks reserved for group descriptors
 	inodes    []inode
 	paths     map[string]uint32 // cleaned path ("" is the root) -> inode
 	freed     []uint64          // allocated blocks given up (replaced xattr blocks)
@@ -74,6 +75,9 @@ func NewWriter(dst io.WriterAt, opts ...Option) (*Writer, error) {
 		gdtBlocks: gdt,
 		paths:     map[string]uint32{},
 		buf:       make([]byte, appendBuf),
+	}
+	for i := range w.hashSeed {
+		w.hashSeed[i] = crc32cLE32(w.seed, uint32(i))
 	}
 	t := makeTimestamp(o.time)
 	// Inodes 1..10 are reserved and stay zero, except the root.

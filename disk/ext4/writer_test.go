@@ -31,6 +31,9 @@ func TestLargeDirectory(t *testing.T) {
 	if got := strings.Count(ls, "file-with-a-longish-name-"); got != n {
 		t.Errorf("ls /big lists %d files, want %d", got, n)
 	}
+	if out := debugfs(t, img, "htree /big"); !strings.Contains(out, "Indirect levels: 0") {
+		t.Errorf("/big has no hashed index:\n%.300s", out)
+	}
 	if got := string(catFile(t, img, "/big/file-with-a-longish-name-04999")); got != "4999" {
 		t.Errorf("last file = %q, want 4999", got)
 	}
