@@ -36,6 +36,7 @@ const (
 	kvmRun = 0x80
 
 	cpuidTSCDeadline = 1 << 24
+	cpuidHypervisor  = 1 << 31 // without it Linux never looks for KVM's leaves (kvmclock)
 )
 
 type vcpu struct {
@@ -89,7 +90,7 @@ func supportedCPUID(kvmFd uintptr) (*kvm.CPUID, error) {
 }
 
 // cpuidFor is what vCPU id sees: its APIC ID where Linux looks for it,
-// the TSC-deadline timer (KVM emulates it; a hardware-reduced platform
+// the hypervisor bit (so the kernel finds kvmclock), the TSC-deadline timer (KVM emulates it; a hardware-reduced platform
 // has no other timer to calibrate the LAPIC timer against), no PMU.
 func cpuidFor(all *kvm.CPUID, id int) *kvm.CPUID {
 	c := &kvm.CPUID{Nent: all.Nent, Entries: append([]kvm.CPUIDEntry2(nil), all.Entries...)}
@@ -98,7 +99,7 @@ func cpuidFor(all *kvm.CPUID, id int) *kvm.CPUID {
 		switch e.Function {
 		case 1:
 			e.Ebx = e.Ebx&0x00ffffff | uint32(id)<<24
-			e.Ecx |= cpuidTSCDeadline
+			e.Ecx |= cpuidTSCDeadline | cpuidHypervisor
 		case 0xa:
 			e.Eax, e.Ebx, e.Ecx, e.Edx = 0, 0, 0, 0
 		case 0xb, 0x1f:
