@@ -142,7 +142,7 @@ func (f *flattener) copyLayer(ctx context.Context, tw *tar.Writer, l Layer, want
 		if h.Typeflag != tar.TypeReg {
 			continue
 		}
-		n, err := io.CopyBuffer(tw, io.LimitReader(tr, h.Size), buf)
+		n, err := io.CopyBuffer(ctxWriter{ctx, tw}, io.LimitReader(tr, h.Size), buf)
 		if err == nil && n < h.Size {
 			err = io.ErrUnexpectedEOF
 		}
@@ -163,4 +163,17 @@ func (f *flattener) copyLayer(ctx context.Context, tw *tar.Writer, l Layer, want
 		return fmt.Errorf("%w: got %s, want %s", ErrDigestMismatch, got, l.DiffID)
 	}
 	return nil
+}
+
+// ctxWriter stops a long copy when ctx is done.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
 }

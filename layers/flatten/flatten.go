@@ -20,6 +20,9 @@ var (
 	ErrSymlinkLoop = errors.New("too many levels of symbolic links")
 	// ErrNotDir is a path below something that is not a directory.
 	ErrNotDir = errors.New("not a directory")
+	// ErrSparse is a GNU sparse file, which image tools never write and
+	// whose header can claim any size: refused.
+	ErrSparse = errors.New("sparse files are not supported")
 	// ErrBadFile is a spec file that cannot be placed (the root itself).
 	ErrBadFile = errors.New("bad file path")
 )

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -155,6 +156,7 @@ func TestBadLayers(t *testing.T) {
 		want  error
 	}{
 		{"2 GiB size claim with little data", rawLayer(ti.SizeClaim("big", 2<<30, []byte("tiny"))), ErrCorrupt},
+		{"GNU sparse file claiming 2 GiB", rawLayer(gnuSparse(t, 2<<30)), ErrSparse},
 		{"garbage", rawLayer(bytes.Repeat([]byte("x"), 1500)), ErrCorrupt},
 		{"symlink loop", layersOf(t, loop)[0], ErrSymlinkLoop},
 		{"file below a file", layersOf(t, notDir)[0], ErrNotDir},
@@ -201,4 +203,28 @@ func TestCanceled(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
+}
+
+// gnuSparse is an old-GNU sparse entry (type S) with an empty sparse map
+// whose real size is size over 4 bytes of data.
+func gnuSparse(t *testing.T, size int64) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(&tar.Header{Name: "sparse", Typeflag: tar.TypeReg, Size: 4, Format: tar.FormatGNU}); err != nil {
+		t.Fatal(err)
+	}
+	tw.Write([]byte("data"))
+	tw.Close()
+	b := buf.Bytes()
+	b[156] = tar.TypeGNUSparse
+	copy(b[483:495], fmt.Sprintf("%011o\x00", size))
+	for i := 148; i < 156; i++ {
+		b[i] = ' '
+	}
+	var sum int64
+	for _, c := range b[:512] {
+		sum += int64(c)
+	}
+	copy(b[148:156], fmt.Sprintf("%06o\x00 ", sum))
+	return b
 }

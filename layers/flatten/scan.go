@@ -41,6 +41,9 @@ func (f *flattener) scan(ctx context.Context, i int, l Layer) error {
 		if err != nil {
 			return fmt.Errorf("%w: entry %d: %v", ErrCorrupt, k, err)
 		}
+		if isSparse(h) {
+			return fmt.Errorf("%w: %s", ErrSparse, h.Name)
+		}
 		e := entry{index: k, comps: split(h.Name)}
 		if n := len(e.comps); n > 0 && strings.HasPrefix(e.comps[n-1], whPrefix) {
 			whs = append(whs, e)
@@ -145,7 +148,7 @@ func (f *flattener) addFile(file contract.File) error {
 }
 
 // keep copies what the output needs from h: no name, no PAX records but
-// xattrs, a GNU sparse file as a regular one of its full size.
+// xattrs.
 func keep(h *tar.Header) *tar.Header {
 	k := &tar.Header{
 		Typeflag: h.Typeflag, Mode: h.Mode & 0o7777,
@@ -154,8 +157,8 @@ func keep(h *tar.Header) *tar.Header {
 		Format: tar.FormatPAX,
 	}
 	switch h.Typeflag {
-	case tar.TypeReg, tar.TypeGNUSparse:
-		k.Typeflag, k.Size = tar.TypeReg, h.Size
+	case tar.TypeReg:
+		k.Size = h.Size
 	case tar.TypeSymlink, tar.TypeLink:
 		k.Linkname = h.Linkname
 	case tar.TypeChar, tar.TypeBlock:
@@ -170,4 +173,19 @@ func keep(h *tar.Header) *tar.Header {
 		}
 	}
 	return k
+}
+
+// isSparse reports a GNU sparse file (old format, or PAX 0.x/1.0): its
+// header may claim any size over a few bytes of data, and no image tool
+// writes one.
+func isSparse(h *tar.Header) bool {
+	if h.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for k := range h.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
 }
