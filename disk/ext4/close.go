@@ -62,7 +62,7 @@ func (w *Writer) close() (Stats, error) {
 	}
 	for i := uint64(0); i < g.groups; i++ {
 		d := descs[i*descSize : (i+1)*descSize]
-		c := crc32c(crc32cLE32(w.seed, uint32(i)), d[:descSize-2])
+		c := crc32c(crc32cLE32(w.seed, uint32(i)), d) // bg_checksum still zero
 		le16(d[descSize-2:], uint16(c))
 	}
 	if g.blocks > g.metaEnd {

@@ -33,13 +33,23 @@ func lookTool(name string) (string, error) {
 	return exec.LookPath(name)
 }
 
-// fsck runs e2fsck -fn and fails the test unless the image is clean.
+// fsck runs e2fsck -fn and fails the test unless the image is clean: a
+// zero exit status and no output besides the pass headers and summary
+// (e2fsck -n exits 0 on some problems it reports as IGNORED).
 func fsck(t testing.TB, img string) {
 	t.Helper()
 	p, _ := lookTool("e2fsck")
 	out, err := exec.Command(p, "-fn", img).CombinedOutput()
 	if err != nil {
 		t.Fatalf("e2fsck -fn %s: %v\n%s", img, err, out)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		switch {
+		case strings.HasPrefix(line, "e2fsck "), strings.HasPrefix(line, "Pass "),
+			strings.Contains(line, " files (") && strings.HasSuffix(line, " blocks"):
+		default:
+			t.Fatalf("e2fsck -fn %s reported:\n%s", img, out)
+		}
 	}
 }
 
