@@ -26,7 +26,7 @@ import (
 
 // testKernel is the kernel VM tests boot: $HYPER_TEST_KERNEL, else the
 // cached hyperkernel (hyperbuild kernel builds it).
-func testKernel(t *testing.T) string {
+func testKernel(t testing.TB) string {
 	t.Helper()
 	if _, err := exec.LookPath(Binary); err != nil {
 		t.Skipf("VM test: %v", ErrNoQEMU)
@@ -64,7 +64,7 @@ pod_exit() {
 
 // initramfs writes a newc cpio whose /init is prelude+script, run by
 // busybox (from Debian's busybox-static).
-func initramfs(t *testing.T, script string) string {
+func initramfs(t testing.TB, script string) string {
 	t.Helper()
 	bb, err := os.ReadFile("/bin/busybox")
 	if err != nil {
