@@ -21,7 +21,7 @@ func testPod() *contract.Pod {
 	}}
 }
 
-func fakeInit(t *testing.T) string {
+func fakeInit(t testing.TB) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "hyperstart")
 	if err := os.WriteFile(p, []byte("\x7fELF pretend hyperstart\n"), 0o700); err != nil {
@@ -30,7 +30,7 @@ func fakeInit(t *testing.T) string {
 	return p
 }
 
-func build(t *testing.T, opts ...Option) []byte {
+func build(t testing.TB, opts ...Option) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := Write(&buf, fakeInit(t), testPod(), opts...); err != nil {
@@ -176,4 +176,21 @@ func TestCpioTool(t *testing.T) {
 	if f := strings.Fields(init); len(f) < 5 || f[0] != "-rwxr-xr-x" || f[2] != "root" || f[4] != "24" {
 		t.Errorf("cpio -tv init line = %q", init)
 	}
+}
+
+func TestTruncated(t *testing.T) {
+	img := build(t, WithCompression(None))
+	for _, n := range []int{0, 110, len(img) / 2, len(img) - 124} {
+		if _, err := List(bytes.NewReader(img[:n])); !errors.Is(err, ErrNotInitramfs) {
+			t.Errorf("List(first %d of %d bytes) err = %v, want ErrNotInitramfs", n, len(img), err)
+		}
+	}
+}
+
+func FuzzList(f *testing.F) {
+	f.Add(build(f, WithCompression(None)))
+	f.Add([]byte("070701"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		List(bytes.NewReader(b))
+	})
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/cavaliergopher/cpio"
 )
 
+const trailerName = "TRAILER!!!"
+
 func bytesReader(b []byte) io.Reader  { return bytes.NewReader(b) }
 func stringReader(s string) io.Reader { return strings.NewReader(s) }
 
@@ -65,6 +67,11 @@ func walk(r io.Reader, fn func(Entry, io.Reader) error) error {
 	for {
 		h, err := cr.Next()
 		if err == io.EOF {
+			// cpio.Reader says EOF both at the trailer and when the
+			// input simply stops; only the first is a whole archive.
+			if !bytes.Contains(tr.tail, []byte(trailerName+"\x00")) {
+				return fmt.Errorf("%w: truncated (no %s entry)", ErrNotInitramfs, trailerName)
+			}
 			return nil
 		}
 		if err != nil {
