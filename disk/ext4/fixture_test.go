@@ -50,6 +50,10 @@ func vfsACL(entries ...[3]uint32) string {
 	return string(b)
 }
 
+// testACL is user::rwx user:1000:r-x group::r-x mask::r-x other::---, as
+// the kernel reports it (ACL_UNDEFINED_ID for entries without an id).
+var testACL = vfsACL([3]uint32{1, 7, ^uint32(0)}, [3]uint32{2, 5, 1000}, [3]uint32{4, 5, ^uint32(0)}, [3]uint32{0x10, 5, ^uint32(0)}, [3]uint32{0x20, 0, ^uint32(0)})
+
 // capability is a VFS_CAP_REVISION_2 security.capability granting
 // CAP_NET_BIND_SERVICE.
 var capability = string([]byte{0, 0, 0, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
@@ -115,7 +119,7 @@ func fixture() ([]entry, map[string]want) {
 			"SCHILY.xattr.trusted.t":  "tv",
 		}}, data: []byte("fat")},
 		{hdr: tar.Header{Name: "bin/acl", Mode: 0o750, ModTime: tBase, PAXRecords: map[string]string{
-			"SCHILY.xattr.system.posix_acl_access": vfsACL([3]uint32{1, 7, 0}, [3]uint32{2, 5, 1000}, [3]uint32{4, 5, 0}, [3]uint32{0x10, 5, 0}, [3]uint32{0x20, 0, 0}),
+			"SCHILY.xattr.system.posix_acl_access": testACL,
 		}}, data: []byte("acl")},
 		m("bin/", tar.TypeDir, 0o750, nil), // repeated directory: metadata update
 	}
