@@ -37,7 +37,8 @@ type Options struct {
 	// Cmdline is appended to the artifact's kernel command line.
 	Cmdline string
 	// StopTimeout is the grace period between the power-down request and
-	// killing the VM; 0 means DefaultStopTimeout.
+	// killing the VM; 0 means the pod's longest container stop timeout
+	// plus 10 s (DefaultStopTimeout when the contract cannot be read).
 	StopTimeout time.Duration
 	// Stdout receives the pod's console (nil: discarded).
 	Stdout io.Writer
@@ -82,6 +83,13 @@ func Run(ctx context.Context, path string, opts Options) (int, error) {
 	b.Disk, _, _ = img.PodFS()
 	b.Trace = tl
 	b.Verbose = verbose
+	if opts.StopTimeout <= 0 {
+		if d, err := podStopTimeout(initrd); err != nil {
+			fmt.Fprintf(verbose, "hyperboot: stop timeout %v: %v\n", b.StopTimeout, err)
+		} else {
+			b.StopTimeout = d
+		}
+	}
 	be, err := Choose(opts.Backend, b, verbose)
 	if err != nil {
 		return 0, err
