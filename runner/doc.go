@@ -24,7 +24,32 @@
 //
 //	status, err := runner.Run(ctx, "web.img", runner.Options{Stdout: os.Stdout})
 //
-// The pod's status comes preferably from the console's exit line
-// (contract.ExitLine), which carries all 8 bits; else from the exit port as
-// the backend recovered it (QEMU's isa-debug-exit keeps 7 bits).
+// Run is Open + Choose + BootWith:
+//
+//   - the artifact is read with package disk (a GPT image through
+//     go-diskfs, no loop mounts, or a --format dir directory); kernel and
+//     initrd are extracted into a temporary directory removed afterwards;
+//     the disk is the whole image file (or the dir's pod.ext4), read-only;
+//   - Choose picks the backend: "auto" takes kvm when it is registered,
+//     its Available (KVMUsable: a real test guest, not just an open
+//     /dev/kvm) and its Check(boot) pass, else qemu; it says which and why
+//     on Verbose;
+//   - BootWith puts a Console between the guest and Stdout and decides the
+//     status: preferably from the console's exit line (contract.ExitLine,
+//     all 8 bits), else from the exit port as the backend recovered it
+//     (QEMU's isa-debug-exit keeps 7 bits); a guest that stops without
+//     either is an error matching ErrNoStatus ("guest reset without
+//     reporting a status").
+//
+// Tracing (Options.Trace) adds contract.CmdlineDebug to the command line;
+// the timeline (Timeline) then shows the runner's steps, the backend's (VMM
+// start, QMP ready, first vCPU entry), the first console output, each
+// hyperstart debug line ("hyperstart: ...", moved off the console) and the
+// exit line, each with the time since the runner started.
+//
+// Cancelling the context stops the pod: the backend asks the guest to
+// power down (ACPI power button, which hyperstart turns into a graceful
+// stop), waits Boot.StopTimeout (the pod's longest container stop timeout
+// plus 10 s, read from the contract in the initramfs) and kills the VM.
+// Callers map SIGINT/SIGTERM to the context (signal.NotifyContext).
 package runner
