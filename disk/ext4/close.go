@@ -39,9 +39,9 @@ func (w *Writer) Close() (Stats, error) {
 
 func (w *Writer) close() (Stats, error) {
 	dataBlocks := w.a.next - (1 + w.gdtBlocks)
-	for i := range w.inodes {
-		if in := &w.inodes[i]; in.dir != nil {
-			if err := w.writeDir(uint32(i+1), in); err != nil {
+	for ino := uint32(1); ino <= w.inodes.len(); ino++ {
+		if in := w.inodes.get(ino); in.dir != nil {
+			if err := w.writeDir(ino, in); err != nil {
 				return Stats{}, fmt.Errorf("writing directories: %w", err)
 			}
 		}
@@ -110,7 +110,7 @@ func (w *Writer) uuid() [16]byte {
 // layout chooses the number of groups and inodes per group so that the
 // content, its metadata and the requested free space fit.
 func (w *Writer) layout() (*geometry, error) {
-	used := uint64(len(w.inodes))
+	used := uint64(w.inodes.len())
 	want := used + max(16, uint64(w.o.freeBytes)/16384)
 	if want > maxInodes {
 		return nil, ErrTooManyInodes
@@ -218,7 +218,7 @@ func (w *Writer) writeInodeTables(g *geometry, descs []byte) error {
 				if ino > g.usedInodes {
 					break
 				}
-				in := &w.inodes[ino-1]
+				in := w.inodes.get(uint32(ino))
 				if in.mode == 0 {
 					continue // reserved inode
 				}

@@ -141,7 +141,7 @@ func (w *Writer) addEntry(prefix string, h *tar.Header, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	ip := &w.inodes[ino-1]
+	ip := w.inodes.get(ino)
 	if err := w.setMeta(ip, m); err != nil {
 		return err
 	}
@@ -161,7 +161,7 @@ func (w *Writer) addEntry(prefix string, h *tar.Header, r io.Reader) error {
 // addDir creates a directory or, when it exists, updates its metadata.
 func (w *Writer) addDir(full string, m meta) error {
 	if ino, ok := w.paths[full]; ok {
-		in := &w.inodes[ino-1]
+		in := w.inodes.get(ino)
 		if !in.isDir() {
 			return ErrDuplicate
 		}
@@ -182,7 +182,7 @@ func (w *Writer) addLink(prefix, full, target string) error {
 		return fmt.Errorf("link target %q: %w", target, err)
 	}
 	tino, ok := w.paths[joinPath(prefix, t)]
-	if !ok || w.inodes[tino-1].isDir() {
+	if !ok || w.inodes.get(tino).isDir() {
 		return fmt.Errorf("link target %q: %w", target, ErrLinkTarget)
 	}
 	if full == "" {
@@ -191,7 +191,7 @@ func (w *Writer) addLink(prefix, full, target string) error {
 	if _, ok := w.paths[full]; ok {
 		return ErrDuplicate
 	}
-	if w.inodes[tino-1].links >= maxLinks {
+	if w.inodes.get(tino).links >= maxLinks {
 		return fmt.Errorf("link target %q has %d links: %w", target, maxLinks, ErrUnsupported)
 	}
 	parent, _ := splitPath(full)
@@ -199,7 +199,7 @@ func (w *Writer) addLink(prefix, full, target string) error {
 	if err != nil {
 		return err
 	}
-	w.inodes[tino-1].links++
+	w.inodes.get(tino).links++
 	w.link(full, pino, tino)
 	return nil
 }

@@ -17,7 +17,7 @@ type Writer struct {
 	seed      uint32    // metadata checksum seed (s_checksum_seed)
 	hashSeed  [4]uint32 // directory hash seed (s_hash_seed)
 	gdtBlocks uint64    // blocks reserved for group descriptors
-	inodes    []inode
+	inodes    inodeTable
 	paths     map[string]uint32 // cleaned path ("" is the root) -> inode
 	freed     []uint64          // allocated blocks given up (replaced xattr blocks)
 	buf       []byte
@@ -81,8 +81,10 @@ func NewWriter(dst io.WriterAt, opts ...Option) (*Writer, error) {
 	}
 	t := makeTimestamp(o.time)
 	// Inodes 1..10 are reserved and stay zero, except the root.
-	w.inodes = make([]inode, firstIno-1, 64)
-	w.inodes[rootIno-1] = inode{
+	for i := 1; i < firstIno; i++ {
+		w.inodes.add(inode{})
+	}
+	*w.inodes.get(rootIno) = inode{
 		mode: sIFDIR | 0o755, links: 2,
 		atime: t, ctime: t, mtime: t, crtime: t,
 		dir: &dir{parent: rootIno},
@@ -174,7 +176,7 @@ func splitPath(p string) (parent, base string) {
 // mkdirAll returns the directory inode for p, creating missing directories.
 func (w *Writer) mkdirAll(p string) (uint32, error) {
 	if ino, ok := w.paths[p]; ok {
-		if !w.inodes[ino-1].isDir() {
+		if !w.inodes.get(ino).isDir() {
 			return 0, fmt.Errorf("%q: %w", p, ErrNotDir)
 		}
 		return ino, nil
@@ -190,18 +192,17 @@ func (w *Writer) mkdirAll(p string) (uint32, error) {
 
 // newInode appends an inode and returns its number.
 func (w *Writer) newInode(in inode) (uint32, error) {
-	if uint64(len(w.inodes)) >= maxInodes {
+	if w.inodes.len() >= maxInodes {
 		return 0, ErrTooManyInodes
 	}
-	w.inodes = append(w.inodes, in)
-	return uint32(len(w.inodes)), nil
+	return w.inodes.add(in), nil
 }
 
 // link adds the entry p -> ino to its parent directory pino.
 func (w *Writer) link(p string, pino, ino uint32) {
 	_, base := splitPath(p)
-	d := w.inodes[pino-1].dir
-	d.entries = append(d.entries, dirent{name: base, ino: ino, ft: fileType(w.inodes[ino-1].mode)})
+	d := w.inodes.get(pino).dir
+	d.entries = append(d.entries, dirent{name: base, ino: ino, ft: fileType(w.inodes.get(ino).mode)})
 	w.paths[p] = ino
 }
 
@@ -210,12 +211,12 @@ func (w *Writer) mkdir(p string, pino uint32, perm uint16, m meta) (uint32, erro
 	if err != nil {
 		return 0, err
 	}
-	in := &w.inodes[ino-1]
+	in := w.inodes.get(ino)
 	m.perm = perm
 	if err := w.setMeta(in, m); err != nil {
 		return 0, err
 	}
-	w.inodes[pino-1].links++
+	w.inodes.get(pino).links++
 	w.link(p, pino, ino)
 	return ino, nil
 }
