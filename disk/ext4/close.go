@@ -75,6 +75,7 @@ func (w *Writer) close() (Stats, error) {
 		return Stats{}, err
 	}
 	w.a.sum.Write(descs)
+	w.a.sum.Write([]byte(w.o.label))
 	uuid := w.uuid()
 	free := g.blocks - (1 + g.gdtBlocks) - (g.metaEnd - g.dataStart) + uint64(len(w.freed))
 	sb := make([]byte, blockSize)

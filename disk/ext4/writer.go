@@ -120,10 +120,16 @@ func (w *Writer) addTar(prefix string, r io.Reader) error {
 		return fmt.Errorf("prefix %q: %w", prefix, err)
 	}
 	// archive/tar reads headers 512 bytes at a time: buffer the input.
-	tr := tar.NewReader(bufio.NewReaderSize(r, 256<<10))
+	br := bufio.NewReaderSize(r, 256<<10)
+	tr := tar.NewReader(br)
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
+			// Drain the record padding after the end marker, so that a
+			// producer writing into a pipe is not left blocked.
+			if _, err := io.Copy(io.Discard, br); err != nil {
+				return fmt.Errorf("reading tar: %w", err)
+			}
 			return nil
 		}
 		if err != nil {
