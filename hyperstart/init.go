@@ -47,6 +47,13 @@ func initMain() {
 	// Ctrl-Alt-Del becomes SIGINT to PID 1 rather than an instant reboot.
 	unix.Reboot(unix.LINUX_REBOOT_CMD_CAD_OFF)
 
+	// A panic in PID 1 would panic the kernel and lose the status.
+	defer func() {
+		if r := recover(); r != nil {
+			l.Printf("panic: %v", r)
+			shutdown(con, ExitSetup)
+		}
+	}()
 	status, err := boot(l, con)
 	if err != nil {
 		l.Printf("%v", err)
@@ -128,6 +135,9 @@ func shutdown(con *Console, status int) {
 	done := make(chan struct{})
 	go func() {
 		io.WriteString(os.Stdout, line)
+		// The exit port ends QEMU at once: wait until the serial port
+		// has sent the line, not merely queued it (tcdrain).
+		unix.IoctlSetInt(int(os.Stdout.Fd()), unix.TCSBRK, 1)
 		close(done)
 	}()
 	select {
