@@ -2,6 +2,7 @@ package spec
 
 import (
 	"encoding/base64"
+	"net/netip"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -85,8 +86,14 @@ func (d *pfDecoder) pod(root *jnode) *contract.Pod {
 	if r := f["resource"]; r != nil {
 		d.resource(r.val, &pod.Resources)
 	}
-	if dns, ok := d.strList(f["dns"]); ok && len(dns) > 0 {
-		pod.Network.DNS = dns
+	if dns, ok := d.strList(f["dns"]); ok {
+		for _, s := range dns {
+			if ip, err := netip.ParseAddr(s); err != nil {
+				d.add(errorAt(f["dns"].val.rng, "Invalid DNS server", "%q is not an IP address.", s))
+			} else {
+				pod.Network.DNS = append(pod.Network.DNS, ip.String())
+			}
+		}
 	}
 	restart := DefaultRestart
 	if s, ok := d.str(f["restartPolicy"]); ok {
