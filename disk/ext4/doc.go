@@ -28,6 +28,7 @@
 // there are converted to ext4's on-disk ACL format. A socket is an entry
 // whose mode carries S_IFSOCK (tar has no socket type).
 //
-// Timestamps keep nanoseconds and use ext4's extra epoch bits, so dates up
-// to 2446 are stored exactly.
+// Timestamps keep nanoseconds and use ext4's extra epoch bits, so dates
+// from 1901 to 2310 are stored exactly (later ones are clamped: e2fsck reads
+// 2310-2378 as mis-encoded pre-1970 dates).
 package ext4

@@ -111,7 +111,7 @@ func (w *Writer) addEntry(prefix string, h *tar.Header, r io.Reader) error {
 	}
 	in := inode{links: 1}
 	switch h.Typeflag {
-	case tar.TypeReg, '\x00', tar.TypeGNUSparse:
+	case tar.TypeReg, '\x00', tar.TypeGNUSparse, tar.TypeCont: // contiguous files are regular files
 		in.mode = sIFREG
 		if h.Mode&sIFMT == sIFSOCK && h.Size == 0 {
 			in.mode = sIFSOCK

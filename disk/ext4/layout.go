@@ -106,9 +106,12 @@ type timestamp struct {
 	nsec uint32
 }
 
+// The format reaches 2446, but e2fsck takes times from 2310-04-04 to 2378
+// (epoch bits 3 with the sign bit set) for mis-encoded pre-1970 dates, so
+// later times are clamped to just before that.
 const (
 	minTime = -1 << 31
-	maxTime = 1<<34 - 1<<31 - 1
+	maxTime = 3<<32 - 1<<31 - 1
 )
 
 func makeTimestamp(t time.Time) timestamp {
