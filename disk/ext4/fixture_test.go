@@ -112,6 +112,7 @@ func fixture() ([]entry, map[string]want) {
 		{hdr: tar.Header{Name: "bin/ping", Mode: 0o755, ModTime: tBase, PAXRecords: map[string]string{
 			"SCHILY.xattr.security.capability": capability,
 			"SCHILY.xattr.user.note":           "hello",
+			"SCHILY.xattr.user.café":           "crème", // hashed with bytes >= 0x80
 		}}, data: []byte("ping")},
 		{hdr: tar.Header{Name: "bin/fat", Mode: 0o755, ModTime: tBase, PAXRecords: map[string]string{
 			"SCHILY.xattr.user.big":   bigXattr,
@@ -155,7 +156,7 @@ func fixture() ([]entry, map[string]want) {
 		"/run/fifo":       {typ: "FIFO", mode: "0620", links: 1},
 		"/run/sock":       {typ: "socket", mode: "0755", links: 1},
 		"/bin/ping": {typ: "regular", mode: "0755", links: 1, data: []byte("ping"), xattrs: []string{
-			`security.capability (20) = 00 00 00 02 00 04 00 00`, `user.note (5) = "hello"`}},
+			`security.capability (20) = 00 00 00 02 00 04 00 00`, `user.note (5) = "hello"`, `75 73 65 72 2e 63 61 66 c3 a9  (6) = 63 72 c3 a8 6d 65`}}, // debugfs: user.café = crème in hex
 		"/bin/fat": {typ: "regular", mode: "0755", links: 1, data: []byte("fat"), xattrs: []string{
 			`user.big (600)`, `user.small (1) = "s"`, `trusted.t (2) = "tv"`}},
 		"/bin/acl": {typ: "regular", mode: "0750", links: 1, data: []byte("acl"), xattrs: []string{

@@ -126,6 +126,7 @@ func TestKernelMount(t *testing.T) {
 	for _, x := range []struct{ path, name, want string }{
 		{"bin/ping", "security.capability", capability},
 		{"bin/ping", "user.note", "hello"},
+		{"bin/ping", "user.café", "crème"},
 		{"bin/fat", "user.big", string(bytes.Repeat([]byte("x"), 600))},
 		{"bin/fat", "trusted.t", "tv"},
 		{"bin/acl", "system.posix_acl_access", testACL},
