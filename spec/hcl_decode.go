@@ -19,10 +19,23 @@ type podDecoder struct {
 
 func (p *podDecoder) add(d ...*hcl.Diagnostic) { p.diags = append(p.diags, d...) }
 
-// content decodes body against schema, reporting what does not fit.
+// content decodes body against schema, reporting what does not fit,
+// including required attributes set to null.
 func (p *podDecoder) content(body hcl.Body, schema *hcl.BodySchema) *hcl.BodyContent {
 	c, d := body.Content(schema)
 	p.add(d...)
+	if c == nil {
+		return nil
+	}
+	for _, s := range schema.Attributes {
+		a := c.Attributes[s.Name]
+		if !s.Required || a == nil {
+			continue
+		}
+		if v, d := a.Expr.Value(p.ctx); !d.HasErrors() && v.IsNull() {
+			p.add(errorAt(a.Expr.Range(), "Missing required argument", "The argument %q is required and cannot be null.", s.Name))
+		}
+	}
 	return c
 }
 

@@ -202,3 +202,15 @@ func (p *jsonParser) pos(off int) hcl.Pos {
 	col := utf8.RuneCount(p.src[p.lines[line]:off]) + 1
 	return hcl.Pos{Line: line + 1, Column: col, Byte: off}
 }
+
+// head is where a diagnostic about n points: its opening bracket for an
+// object or array (HCL would print every line of the whole value),
+// else the whole token.
+func (n *jnode) head() hcl.Range {
+	if n.kind != jObject && n.kind != jArray {
+		return n.rng
+	}
+	r := n.rng
+	r.End = hcl.Pos{Line: r.Start.Line, Column: r.Start.Column + 1, Byte: r.Start.Byte + 1}
+	return r
+}

@@ -76,8 +76,8 @@ func (d *pfDecoder) pod(root *jnode) *contract.Pod {
 		if d.check(f["id"].val, "Invalid pod name", checkName(s)) {
 			pod.Name = s
 		}
-	} else if f["id"] == nil {
-		d.add(errorAt(root.rng, "Missing pod id", `A podfile names its pod with "id": "NAME".`))
+	} else if f["id"] == nil || f["id"].val.kind == jNull {
+		d.add(errorAt(root.head(), "Missing pod id", `A podfile names its pod with "id": "NAME".`))
 	}
 	pod.Hostname = pod.Name
 	if s, ok := d.str(f["hostname"]); ok && d.check(f["hostname"].val, "Invalid hostname", checkHostname(s)) {
@@ -87,9 +87,9 @@ func (d *pfDecoder) pod(root *jnode) *contract.Pod {
 		d.resource(r.val, &pod.Resources)
 	}
 	if dns, ok := d.strList(f["dns"]); ok {
-		for _, s := range dns {
+		for i, s := range dns {
 			if ip, err := netip.ParseAddr(s); err != nil {
-				d.add(errorAt(f["dns"].val.rng, "Invalid DNS server", "%q is not an IP address.", s))
+				d.add(errorAt(f["dns"].val.elems[i].rng, "Invalid DNS server", "%q is not an IP address.", s))
 			} else {
 				pod.Network.DNS = append(pod.Network.DNS, ip.String())
 			}
@@ -105,7 +105,7 @@ func (d *pfDecoder) pod(root *jnode) *contract.Pod {
 	vols := d.volumes(d.array(f["volumes"]), pod)
 	cs := d.array(f["containers"])
 	if len(cs) == 0 {
-		d.add(errorAt(root.rng, "Missing containers", `A pod runs at least one container: "containers": [{"name": "NAME", "image": "busybox:1.36"}].`))
+		d.add(errorAt(root.head(), "Missing containers", `A pod runs at least one container: "containers": [{"name": "NAME", "image": "busybox:1.36"}].`))
 	}
 	names := map[string]hcl.Range{}
 	for _, c := range cs {
@@ -148,7 +148,7 @@ func (d *pfDecoder) podFiles(ns []*jnode) map[string]podFile {
 		}
 		name, ok := d.str(f["name"])
 		if !ok {
-			d.add(errorAt(n.rng, "Missing file name", `A file entry needs "name", which container files entries refer to.`))
+			d.add(errorAt(n.head(), "Missing file name", `A file entry needs "name", which container files entries refer to.`))
 			continue
 		}
 		if prev, dup := out[name]; dup {
@@ -187,7 +187,7 @@ func (d *pfDecoder) volumes(ns []*jnode, pod *contract.Pod) map[string]hcl.Range
 		}
 		name, ok := d.str(f["name"])
 		if !ok {
-			d.add(errorAt(n.rng, "Missing volume name", `A volume entry needs "name".`))
+			d.add(errorAt(n.head(), "Missing volume name", `A volume entry needs "name".`))
 			continue
 		}
 		rng := f["name"].val.rng
@@ -230,7 +230,7 @@ func (d *pfDecoder) ports(ns []*jnode, pod *contract.Pod) {
 			v, vok := d.integer(f[x.key])
 			switch {
 			case f[x.key] == nil:
-				d.add(errorAt(n.rng, "Missing port", "A portmappings entry needs %q.", x.key))
+				d.add(errorAt(n.head(), "Missing port", "A portmappings entry needs %q.", x.key))
 				ok = false
 			case !vok:
 				ok = false

@@ -23,7 +23,7 @@ func (d *pfDecoder) container(n *jnode, restart contract.RestartPolicy, vols map
 	}
 	name, ok := d.str(f["name"])
 	if !ok {
-		d.add(errorAt(n.rng, "Missing container name", `Each container needs "name"; hyper uses it for its directory and in messages.`))
+		d.add(errorAt(n.head(), "Missing container name", `Each container needs "name"; hyper uses it for its directory and in messages.`))
 		return
 	}
 	rng := f["name"].val.rng
@@ -41,7 +41,7 @@ func (d *pfDecoder) container(n *jnode, restart contract.RestartPolicy, vols map
 		if d.check(f["image"].val, "Invalid image reference", err) {
 			ct.Image = img
 		}
-	} else if f["image"] == nil {
+	} else if f["image"] == nil || f["image"].val.kind == jNull {
 		d.add(errorAt(f["name"].keyRng, "Missing image", "Container %q needs \"image\", e.g. \"busybox:1.36\".", name))
 	}
 	if v, ok := d.strList(f["entrypoint"]); ok {
@@ -91,7 +91,7 @@ func (d *pfDecoder) envs(ns []*jnode) map[string]string {
 		f := d.fields(n, pfEnv)
 		k, ok := d.str(f["env"])
 		if !ok || k == "" || strings.ContainsAny(k, "=\x00") {
-			d.add(errorAt(n.rng, "Invalid environment variable", `An envs entry is {"env": "NAME", "value": "VALUE"}, with a NAME that is not empty and holds no '='.`))
+			d.add(errorAt(n.head(), "Invalid environment variable", `An envs entry is {"env": "NAME", "value": "VALUE"}, with a NAME that is not empty and holds no '='.`))
 			continue
 		}
 		v, _ := d.str(f["value"])
@@ -114,7 +114,7 @@ func (d *pfDecoder) mounts(ns []*jnode, vols map[string]hcl.Range) []contract.Mo
 		vol, vok := d.str(f["volume"])
 		p, pok := d.str(f["path"])
 		if !vok || !pok {
-			d.add(errorAt(n.rng, "Incomplete volume reference", `A container volumes entry is {"volume": "NAME", "path": "/in/container"}.`))
+			d.add(errorAt(n.head(), "Incomplete volume reference", `A container volumes entry is {"volume": "NAME", "path": "/in/container"}.`))
 			continue
 		}
 		if _, known := vols[vol]; !known {
@@ -145,7 +145,7 @@ func (d *pfDecoder) fileRefs(ns []*jnode, container string, files map[string]pod
 		name, nok := d.str(f["filename"])
 		p, pok := d.str(f["path"])
 		if !nok || !pok {
-			d.add(errorAt(n.rng, "Incomplete file reference", `A container files entry is {"filename": "NAME", "path": "/in/container"}.`))
+			d.add(errorAt(n.head(), "Incomplete file reference", `A container files entry is {"filename": "NAME", "path": "/in/container"}.`))
 			continue
 		}
 		pf, known := files[name]

@@ -61,7 +61,7 @@ func (d *pfDecoder) fields(n *jnode, s objectSchema) map[string]*jfield {
 
 func (d *pfDecoder) kind(n *jnode, what string, want jkind) bool {
 	if n.kind != want {
-		d.add(errorAt(n.rng, "Wrong type", "The %s must be %s, not %s.", what, article("JSON "+want.String()), article(n.kind.String())))
+		d.add(errorAt(n.head(), "Wrong type", "The %s must be %s, not %s.", what, article("JSON "+want.String()), article(n.kind.String())))
 		return false
 	}
 	return true
@@ -136,7 +136,7 @@ func (d *pfDecoder) array(f *jfield) []*jnode {
 
 func (d *pfDecoder) check(n *jnode, summary string, err error) bool {
 	if err != nil {
-		d.add(errorAt(n.rng, summary, "%s", sentence(err)))
+		d.add(errorAt(n.head(), summary, "%s", sentence(err)))
 		return false
 	}
 	return true
