@@ -1,6 +1,10 @@
 pod "web" {
   container "server" {
     imgae = "busybox"
-    image = "busybox"
+  }
+  container "sidecar" {
+    image   = "busybox"
+    comand  = ["true"]
+    command = ["true"]
   }
 }
