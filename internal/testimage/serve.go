@@ -3,6 +3,7 @@ package testimage
 import (
 	"io"
 	"log"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -18,7 +19,19 @@ import (
 // host:port. The registry stops when the test ends.
 func Serve(t testing.TB, imgs map[string]v1.Image) string {
 	t.Helper()
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	return ServeWith(t, nil, imgs)
+}
+
+// ServeWith is Serve with the registry's handler wrapped by wrap (when
+// not nil), to count, slow down or corrupt what it serves. The images are
+// pushed through the wrapped handler too.
+func ServeWith(t testing.TB, wrap func(http.Handler) http.Handler, imgs map[string]v1.Image) string {
+	t.Helper()
+	var h http.Handler = registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL, "http://")
 	for ref, img := range imgs {

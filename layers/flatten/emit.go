@@ -24,24 +24,35 @@ type link struct {
 // the extra names of hard-linked inodes.
 func (f *flattener) emit(ctx context.Context, w io.Writer) error {
 	tw := tar.NewWriter(w)
-	byLayer := make([][]*inode, len(f.layers)+1)
-	var links []link
+	var names []link // every non-directory, in path order
 	err := walk(f.tree.root, "", func(name string, n *node) error {
 		if n.isDir() {
 			h := *n.hdr
 			h.Name = name + "/"
 			return writeHeader(tw, &h)
 		}
-		if n.ino.primary != "" {
-			links = append(links, link{name, n.ino})
-			return nil
+		names = append(names, link{name, n.ino})
+		if name == n.ino.orig {
+			n.ino.primary = name
 		}
-		n.ino.primary = name
-		byLayer[n.ino.layer] = append(byLayer[n.ino.layer], n.ino)
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	// An inode is written under the path it was created at when that
+	// still names it, else under its first name; its other names link to it.
+	byLayer := make([][]*inode, len(f.layers)+1)
+	var links []link
+	for _, l := range names {
+		switch {
+		case l.ino.primary == "":
+			l.ino.primary = l.name
+		case l.ino.primary != l.name:
+			links = append(links, l)
+			continue
+		}
+		byLayer[l.ino.layer] = append(byLayer[l.ino.layer], l.ino)
 	}
 	buf := make([]byte, 256<<10)
 	for i, l := range f.layers {

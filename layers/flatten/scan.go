@@ -103,7 +103,7 @@ func (f *flattener) add(layer int, e entry) error {
 			f.tree.put(dir, base, &node{ino: target})
 		}
 	case tar.TypeReg, tar.TypeSymlink, tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
-		f.tree.put(dir, base, &node{ino: &inode{layer: layer, index: e.index, hdr: h}})
+		f.tree.put(dir, base, &node{ino: &inode{layer: layer, index: e.index, hdr: h, orig: strings.Join(e.comps, "/")}})
 	}
 	return nil
 }
@@ -143,7 +143,7 @@ func (f *flattener) addFile(file contract.File) error {
 	}
 	h := implicitDir()
 	h.Typeflag, h.Mode, h.Uid, h.Gid, h.Size = tar.TypeReg, mode, file.UID, file.GID, int64(len(file.Content))
-	f.tree.put(dir, comps[n-1], &node{ino: &inode{layer: len(f.layers), hdr: h, data: file.Content}})
+	f.tree.put(dir, comps[n-1], &node{ino: &inode{layer: len(f.layers), hdr: h, data: file.Content, orig: strings.Join(comps, "/")}})
 	return nil
 }
 

@@ -27,6 +27,7 @@ type inode struct {
 	layer, index int // where its data is: layer index, entry ordinal
 	hdr          *tar.Header
 	data         []byte // spec files only
+	orig         string // the path it was created at
 	primary      string // the path it is emitted under; the others link to it
 }
 

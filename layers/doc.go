@@ -1,0 +1,25 @@
+// Package layers turns an image reference from a pod spec into what a VM
+// disk needs: the image pinned by digest, its config, and one flattened,
+// confined, deterministic root-filesystem tar stream.
+//
+//	r := layers.NewResolver(layers.WithProgress(os.Stderr, isTTY))
+//	img, err := r.Resolve(ctx, "docker://localhost:5000/app:1")
+//	proc, err := layers.Merge(container, &img.Config)
+//	err = img.Flatten(ctx, w, files) // one tar stream, for the ext4 writer
+//
+// References use skopeo's syntax (package imageref): docker:// (and bare
+// names), oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF]
+// and docker-daemon:REF. Multi-platform indexes resolve to linux/amd64, the
+// one platform the guest runs.
+//
+// Resolve pulls every layer into a content-addressed cache (package cache)
+// concurrently, verifying each compressed blob against its digest and each
+// unpacked layer against its DiffID; a warm cache needs no network, and a
+// corrupt entry is detected and fetched again. Flatten reads the unpacked
+// layers from the cache (package flatten) with memory bounded by the
+// number of entries, never by file sizes.
+//
+// Errors are one line naming the reference, the transport and what to do,
+// and wrap a sentinel (ErrNotFound, ErrUnsupportedPlatform, ...) for
+// errors.Is.
+package layers
