@@ -12,7 +12,7 @@ import (
 
 // addSeeds adds every good and bad testdata file with extension ext.
 func addSeeds(f *testing.F, ext string) {
-	for _, dir := range []string{"good", "bad"} {
+	for _, dir := range []string{"good", "bad", "bad-vars"} {
 		files, err := filepath.Glob(filepath.Join(specData, dir, "*"+ext))
 		if err != nil {
 			f.Fatal(err)

@@ -143,31 +143,48 @@ func TestGood(t *testing.T) {
 				t.Fatalf("rejected:\n%s", diags)
 			}
 			checkGolden(t, golden, got)
+			// Good files are good without their flags too, so that
+			// hyperbuild validate accepts each as it is.
+			if _, diags := NewLoader().Load(filepath.Base(path)); diags.HasErrors() {
+				t.Errorf("rejected without its .args: %s", diags.Error())
+			}
 		})
 	}
 }
 
 // TestBad loads every testdata/spec/bad file, which must be rejected
 // with located diagnostics, and compares them with NAME.golden.txt.
+// Files in bad-vars are bad only with the flags in their NAME.args; those
+// in bad are bad on their own (hyperbuild validate rejects each).
 func TestBad(t *testing.T) {
-	for _, path := range podFiles(t, filepath.Join(specData, "bad")) {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			golden := goldenName(path, ".golden.txt")
-			pod, text, diags := loadGolden(t, path)
-			if pod != "" {
-				t.Fatalf("accepted:\n%s", pod)
-			}
-			if !diags.HasErrors() {
-				t.Fatalf("no error diagnostic:\n%s", text)
-			}
-			// Every diagnostic about the file points into it; only those
-			// about -var flags, which have no source, go without.
-			for _, d := range diags {
-				if d.Subject == nil && !strings.HasPrefix(d.Detail, "-var") {
-					t.Errorf("diagnostic without a location: %s: %s", d.Summary, d.Detail)
-				}
-			}
-			checkGolden(t, golden, text)
-		})
+	for _, dir := range []string{"bad", "bad-vars"} {
+		for _, path := range podFiles(t, filepath.Join(specData, dir)) {
+			t.Run(dir+"/"+filepath.Base(path), func(t *testing.T) {
+				testBad(t, path, dir == "bad-vars")
+			})
+		}
 	}
+}
+
+func testBad(t *testing.T, path string, withArgs bool) {
+	args := strings.TrimSuffix(path, filepath.Ext(path)) + ".args"
+	if _, err := os.Stat(args); (err == nil) != withArgs {
+		t.Fatalf("%s: files with flags belong in bad-vars, and only they", path)
+	}
+	golden := goldenName(path, ".golden.txt")
+	pod, text, diags := loadGolden(t, path)
+	if pod != "" {
+		t.Fatalf("accepted:\n%s", pod)
+	}
+	if !diags.HasErrors() {
+		t.Fatalf("no error diagnostic:\n%s", text)
+	}
+	// Every diagnostic about the file points into it; only those about
+	// -var flags, which have no source, go without.
+	for _, d := range diags {
+		if d.Subject == nil && !strings.HasPrefix(d.Detail, "-var") {
+			t.Errorf("diagnostic without a location: %s: %s", d.Summary, d.Detail)
+		}
+	}
+	checkGolden(t, golden, text)
 }

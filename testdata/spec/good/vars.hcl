@@ -15,7 +15,8 @@ variable "debug" {
 }
 
 variable "greeting" {
-  type = string
+  type    = string
+  default = "overridden by vars.hclvars"
 }
 
 variable "dns" {
