@@ -48,7 +48,7 @@ func pseudoRandom(n int, seed int64) []byte {
 	return b
 }
 
-func writeFile(t *testing.T, p string, b []byte) string {
+func writeFile(t testing.TB, p string, b []byte) string {
 	t.Helper()
 	if err := os.WriteFile(p, b, 0o644); err != nil {
 		t.Fatal(err)
@@ -59,7 +59,7 @@ func writeFile(t *testing.T, p string, b []byte) string {
 // inputs makes a fake kernel, a real initramfs, a fake bootloader and a
 // pod ext4 (mke2fs -d when installed, else a blob with an ext4 superblock
 // that is enough for Open's checks).
-func inputs(t *testing.T) (Artifact, Option) {
+func inputs(t testing.TB) (Artifact, Option) {
 	t.Helper()
 	d := t.TempDir()
 	a := Artifact{
@@ -82,7 +82,7 @@ func inputs(t *testing.T) (Artifact, Option) {
 	return a, WithBootloader(loader)
 }
 
-func podFS(t *testing.T, d string) string {
+func podFS(t testing.TB, d string) string {
 	t.Helper()
 	p := filepath.Join(d, "pod.ext4")
 	if _, err := exec.LookPath("mke2fs"); err == nil {
@@ -135,7 +135,7 @@ func readAll(t *testing.T, open func() (io.ReadCloser, error)) []byte {
 	return b
 }
 
-func mustRead(t *testing.T, p string) []byte {
+func mustRead(t testing.TB, p string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(p)
 	if err != nil {
@@ -144,7 +144,7 @@ func mustRead(t *testing.T, p string) []byte {
 	return b
 }
 
-func buildImage(t *testing.T, a Artifact, opts ...Option) string {
+func buildImage(t testing.TB, a Artifact, opts ...Option) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "web.img")
 	if _, err := WriteImage(context.Background(), out, a, opts...); err != nil {

@@ -134,6 +134,13 @@ func openRaw(path string) (img *Image, err error) {
 		return nil, fmt.Errorf("%w: the pod partition %w", ErrNotArtifact, err)
 	}
 	img.espStart = esp.Start
+	v, err := readFAT(f, esp.Start, esp.Size)
+	if err == nil {
+		err = v.walk(f, nil, nil)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: the ESP: %w", ErrNotArtifact, err)
+	}
 	if img.esp, err = fat32.Read(file.New(f, true), esp.Size, esp.Start, sectorSize); err != nil {
 		return nil, fmt.Errorf("%w: reading the ESP: %w", ErrNotArtifact, err)
 	}

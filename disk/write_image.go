@@ -94,7 +94,7 @@ func writeImage(ctx context.Context, f *os.File, l layout, a Artifact, files []e
 	copy(content[:], h.Sum(nil))
 
 	serial := sha256.Sum256(append(content[:], "fat-serial"...))
-	if err := fixFAT(f, l.espStart, m.Built, binary.LittleEndian.Uint32(serial[:4])); err != nil {
+	if err := normalizeFAT(f, l.espStart, l.espSize, m.Built, binary.LittleEndian.Uint32(serial[:4])); err != nil {
 		return fmt.Errorf("normalizing the ESP: %w", err)
 	}
 	return writeGPT(f, l, content)
