@@ -8,7 +8,8 @@
 //     key and value is, so that its errors are located like HCL's.
 //
 // Every problem is an hcl.Diagnostic with a source range; Load returns
-// them all rather than stopping at the first, and WriteDiagnostics prints
+// every one a stage finds rather than stopping at the first, and
+// WriteDiagnostics prints
 // them with source snippets, once, at the edge (cmd/hyperbuild).
 //
 //	l := spec.NewLoader(spec.WithVars(map[string]string{"tag": "1.36"}))

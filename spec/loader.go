@@ -111,7 +111,9 @@ func isPodfile(path string, src []byte) bool {
 }
 
 // WriteDiagnostics prints diags with source snippets using HCL's text
-// writer; width 0 does not wrap, color adds terminal escapes.
+// writer. With color (a terminal) it adds escapes and wraps at 100
+// columns; without, it does not wrap, so that output is stable for tests
+// and logs.
 func (l *Loader) WriteDiagnostics(w io.Writer, diags hcl.Diagnostics, color bool) error {
 	files := map[string]*hcl.File{}
 	for k, v := range l.parser.Files() {
