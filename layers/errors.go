@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -104,6 +105,8 @@ func classify(err error) error {
 		}
 	}
 	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
 	case errors.Is(err, imageref.ErrEmpty), errors.Is(err, imageref.ErrBadReference), errors.Is(err, imageref.ErrUnknownTransport):
 		return fmt.Errorf("%w: %w", ErrBadReference, err)
 	case errors.Is(err, cache.ErrDigestMismatch), errors.Is(err, flatten.ErrDigestMismatch):

@@ -111,7 +111,7 @@ func octal(m int64) string {
 type blobCounter struct {
 	gets    atomic.Int64
 	corrupt atomic.Bool   // flip a byte in every blob served
-	stall   chan struct{} // closed when a stalled blob has been half sent
+	stall   chan struct{} // closed when a stalled layer (> 64 KiB) has been half sent
 	once    sync.Once
 }
 
@@ -137,13 +137,18 @@ func (b *blobCounter) wrap(h http.Handler) http.Handler {
 			w.Write(body)
 			return
 		}
-		if b.stall != nil {
+		if b.stall != nil && len(body) > 64<<10 {
 			// Half the blob, then nothing until the client gives up.
 			w.WriteHeader(http.StatusOK)
 			w.Write(body[:len(body)/2])
 			w.(http.Flusher).Flush()
 			b.once.Do(func() { close(b.stall) })
 			<-r.Context().Done()
+			return
+		}
+		if !b.corrupt.Load() {
+			w.WriteHeader(http.StatusOK)
+			w.Write(body)
 			return
 		}
 		body = append([]byte(nil), body...)

@@ -40,13 +40,15 @@ func pin(c *cache.Cache, src v1.Image) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading manifest: %w", err)
 	}
-	rawCfg, err := src.RawConfigFile()
-	if err != nil {
-		return nil, fmt.Errorf("reading config: %w", err)
-	}
 	m, err := v1.ParseManifest(bytesReader(raw))
 	if err != nil {
 		return nil, fmt.Errorf("%w: manifest: %v", ErrCorrupt, err)
+	}
+	rawCfg, err := c.ReadFile(cache.Blobs, m.Config.Digest.String())
+	if err != nil {
+		if rawCfg, err = src.RawConfigFile(); err != nil {
+			return nil, fmt.Errorf("reading config: %w", err)
+		}
 	}
 	if err := c.PutBytes(cache.Blobs, digest.String(), raw); err != nil {
 		return nil, fmt.Errorf("manifest: %w", err)

@@ -14,7 +14,8 @@ func newProgress(w io.Writer, tty bool) *progress {
 	if w == nil || !tty {
 		return nil
 	}
-	return &progress{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(32))}
+	// The caller knows w is a terminal: refresh even if mpb cannot tell.
+	return &progress{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(32), mpb.WithAutoRefresh())}
 }
 
 // track wraps a layer's download in a bar named name of size bytes; done
