@@ -16,7 +16,6 @@ const (
 	portI8042Data  = 0x60
 	portI8042      = 0x64
 	i8042Reset     = 0xfe
-	portResetCtl   = 0xcf9
 	resetCtlReset  = 0x04
 	unbackedByte   = 0xff
 	maxIOExitBytes = 4096
@@ -90,13 +89,15 @@ func (m *machine) pio(port uint16, data []byte, out bool) {
 		} else {
 			clear(data)
 		}
-	case port == boot.SleepPort:
-		if out && data[0]&boot.SleepEnable != 0 {
+	case port >= boot.PM1ControlPort && port < boot.PM1ControlPort+2:
+		if out && pm1Control(port, data)&boot.PM1SleepEnable != 0 {
 			m.stop.set(outcome{how: howPowerOff})
 		}
 		if !out {
 			clear(data)
 		}
+	case port >= boot.PM1EventPort && port < boot.PM1EventPort+4:
+		m.pm1Event(port-boot.PM1EventPort, data, out)
 	case port == portI8042 || port == portI8042Data:
 		if out && port == portI8042 && data[0] == i8042Reset {
 			m.stop.set(outcome{how: howReset})
@@ -104,7 +105,7 @@ func (m *machine) pio(port uint16, data []byte, out bool) {
 		if !out {
 			clear(data) // no data, input buffer empty: reboot's kb_wait returns at once
 		}
-	case port == portResetCtl:
+	case port == boot.ResetPort:
 		if out && data[0]&resetCtlReset != 0 {
 			m.stop.set(outcome{how: howReset})
 		}
@@ -137,5 +138,37 @@ func (m *machine) mmio(addr uint64, data []byte, write bool) {
 	}
 	if !write {
 		clear(data)
+	}
+}
+
+// pm1Control is the value written to PM1a_CNT by an access at port of
+// width len(data); a byte write to the high half counts as bits 8-15.
+func pm1Control(port uint16, data []byte) uint16 {
+	var v uint16
+	for i, b := range data {
+		v |= uint16(b) << (8 * i)
+	}
+	if port == boot.PM1ControlPort+1 {
+		v <<= 8
+	}
+	return v
+}
+
+// pm1Event is the PM1a event block: a status register (no event is ever
+// pending) and an enable register that reads back what was written, so
+// ACPICA's check that it can enable the global lock event succeeds.
+func (m *machine) pm1Event(off uint16, data []byte, out bool) {
+	for i := range data {
+		reg := off + uint16(i)
+		switch {
+		case reg < 2 && !out:
+			data[i] = 0
+		case reg >= 2 && reg < 4 && out:
+			m.pm1Enable[reg-2].Store(uint32(data[i]))
+		case reg >= 2 && reg < 4:
+			data[i] = uint8(m.pm1Enable[reg-2].Load())
+		case !out:
+			data[i] = unbackedByte
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -46,6 +47,8 @@ type machine struct {
 	start   time.Time
 	mark    func(string, ...any)
 	entered sync.Once
+	// pm1Enable is the ACPI PM1a enable register, byte by byte.
+	pm1Enable [2]atomic.Uint32
 }
 
 // virtioIRQ is the first virtio-mmio device's interrupt line (ISA lines

@@ -5,32 +5,40 @@ import (
 	"fmt"
 )
 
-// The ACPI tables describe a hardware-reduced platform (ACPI 6.x §4.1),
-// as Firecracker and Cloud Hypervisor do: no PM timer, SCI, PIC or
-// fixed power button, only what Linux needs here. The MADT lists the
-// vCPUs (kernels such as Debian's are built without MP-table support, so
-// ACPI is the only way to bring up more than one) and the in-kernel
-// IOAPIC; the FADT's sleep control register plus a \_S5 object in the
-// DSDT give the guest a power-off the VMM sees as one port write.
+// The ACPI tables describe a PC without legacy devices: the MADT lists
+// the vCPUs (kernels such as Debian's are built without MP-table support,
+// so ACPI is the only way to bring up more than one) and the in-kernel
+// IOAPIC; the FADT has a PM1 event and control block in I/O space and no
+// PM timer, SMI or GPEs, and the DSDT holds \_S5, so the guest powers off
+// by writing SLP_EN to PM1a_CNT: one port write the VMM sees. It is not a
+// hardware-reduced platform on purpose: Linux then drops the legacy ISA
+// IRQ mappings, and the 8250 console's IRQ 4 (enumerated without ACPI)
+// would have no route, leaving user space without a console.
 
 const (
 	hdrLen = 36
 
-	fadtLen          = 276
-	fadtRevision     = 6
-	fadtFlagHWReduce = 1 << 20
-	bootArchNoVGA    = 1 << 2
-	bootArchNoCMOS   = 1 << 5
-	gasSystemIO      = 1
-	gasAccessByte    = 1
+	fadtLen        = 276
+	fadtRevision   = 6
+	fadtFlagWBINVD = 1 << 0
+	fadtPwrButton  = 1 << 4 // no fixed-hardware power button
+	fadtSlpButton  = 1 << 5 // no fixed-hardware sleep button
+	fadtResetReg   = 1 << 10
+	bootArchNoVGA  = 1 << 2
+	bootArchNoCMOS = 1 << 5
+	gasSystemIO    = 1
+	gasAccessByte  = 1
+	sciIRQ         = 9
+	resetValue     = 0x06 // to port 0xcf9: hard reset
 
-	madtLAPIC    = 0
-	madtIOAPIC   = 1
-	lapicEnabled = 1
+	madtPCATCompat = 1
+	madtLAPIC      = 0
+	madtIOAPIC     = 1
+	lapicEnabled   = 1
 )
 
-// dsdtAML is Name (_S5, Package (2) { 5, 0 }): the sleep type Linux
-// writes to the sleep control register when it powers off.
+// dsdtAML is Name (_S5, Package (2) { 5, 0 }): the SLP_TYP Linux writes
+// to PM1a_CNT, with SLP_EN, when it powers off.
 var dsdtAML = []byte{0x08, '_', 'S', '5', '_', 0x12, 0x05, 0x02, 0x0a, 0x05, 0x00}
 
 // writeACPI writes RSDP, XSDT, FADT, DSDT and MADT into area, which lies
@@ -58,18 +66,23 @@ func writeACPI(area []byte, base uint64, cpus int) (uint64, error) {
 	header(fadt, "FACP", fadtRevision)
 	dsdtAddr := base + dsdtOff
 	binary.LittleEndian.PutUint32(fadt[40:], uint32(dsdtAddr))
+	binary.LittleEndian.PutUint16(fadt[46:], sciIRQ)
+	binary.LittleEndian.PutUint32(fadt[56:], PM1EventPort)   // PM1a_EVT_BLK
+	binary.LittleEndian.PutUint32(fadt[64:], PM1ControlPort) // PM1a_CNT_BLK
+	fadt[88] = 4                                             // PM1_EVT_LEN
+	fadt[89] = 2                                             // PM1_CNT_LEN
 	binary.LittleEndian.PutUint16(fadt[109:], bootArchNoVGA|bootArchNoCMOS)
-	binary.LittleEndian.PutUint32(fadt[112:], fadtFlagHWReduce)
-	fadt[131] = 0 // FADT minor version
+	binary.LittleEndian.PutUint32(fadt[112:], fadtFlagWBINVD|fadtPwrButton|fadtSlpButton|fadtResetReg)
+	gas(fadt[116:], ResetPort) // RESET_REG
+	fadt[128] = resetValue
 	binary.LittleEndian.PutUint64(fadt[140:], dsdtAddr)
-	gas(fadt[244:], SleepPort) // SLEEP_CONTROL_REG
-	gas(fadt[256:], SleepPort) // SLEEP_STATUS_REG
 	copy(fadt[268:], "HYPERVMM")
 	checksum(fadt, 9)
 
 	madt := area[madtOff : madtOff+madtLen]
 	header(madt, "APIC", 4)
 	binary.LittleEndian.PutUint32(madt[36:], LAPICAddr)
+	binary.LittleEndian.PutUint32(madt[40:], madtPCATCompat)
 	e := madt[hdrLen+8:]
 	for i := range cpus {
 		e[0], e[1], e[2], e[3] = madtLAPIC, 8, uint8(i), uint8(i)

@@ -135,15 +135,15 @@ func TestACPI(t *testing.T) {
 		if fadt == nil || madt == nil {
 			t.Fatalf("XSDT lists %d tables, want FACP and APIC", len(tables))
 		}
-		if binary.LittleEndian.Uint32(fadt[112:])&fadtFlagHWReduce == 0 {
-			t.Errorf("FADT is not hardware-reduced")
+		if got := binary.LittleEndian.Uint32(fadt[64:]); got != PM1ControlPort {
+			t.Errorf("PM1a_CNT_BLK = %#x", got)
 		}
 		dsdt := table(t, at(binary.LittleEndian.Uint64(fadt[140:])))
 		if !bytes.Contains(dsdt, []byte("_S5_")) {
 			t.Errorf("DSDT has no _S5")
 		}
-		if got := binary.LittleEndian.Uint64(fadt[244+4:]); got != SleepPort {
-			t.Errorf("sleep control port = %#x", got)
+		if got := binary.LittleEndian.Uint64(fadt[116+4:]); got != ResetPort || fadt[128] != resetValue {
+			t.Errorf("reset register %#x value %#x", got, fadt[128])
 		}
 		var lapics, ioapics int
 		for e := madt[hdrLen+8:]; len(e) >= 2; e = e[e[1]:] {

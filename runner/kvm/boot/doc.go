@@ -23,5 +23,6 @@
 //	0xfffb_c000  KVM identity-map page and TSS (3 pages)
 //
 // I/O ports the VMM serves: 0x3f8 COM1, 0x64 i8042 (reset), 0xf4 exit
-// status, SleepPort (ACPI sleep control/status: power-off).
+// status, 0x600 ACPI PM1 event block, 0x604 PM1 control (power-off),
+// 0xcf9 reset control (the FADT's reset register).
 package boot

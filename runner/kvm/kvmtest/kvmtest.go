@@ -2,6 +2,7 @@
 package kvmtest
 
 import (
+	"os"
 	"testing"
 
 	"github.com/hyperbuild/hyper/runner"
@@ -15,4 +16,16 @@ func RequiresKVM(t testing.TB) {
 	if err := runner.KVMUsable(); err != nil {
 		t.Skipf("needs a usable KVM: %v", err)
 	}
+}
+
+// RequiresKVMDevice skips t unless /dev/kvm can be opened read-write. It
+// is for tests that need KVM's ioctls but not a guest that boots (a VM
+// that hangs is what a stop test wants).
+func RequiresKVMDevice(t testing.TB) {
+	t.Helper()
+	f, err := os.OpenFile(runner.KVMDevice, os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("needs %s: %v", runner.KVMDevice, err)
+	}
+	f.Close()
 }

@@ -1,0 +1,107 @@
+// Command outerinit is /init of the nested KVM test's outer guest (a QEMU
+// TCG VM with AMD SVM): it mounts /proc and /dev, loads the KVM modules
+// listed in /modules/order (none when the kernel has KVM built in), runs
+// /vmmrun with the arguments in /vmmrun.args (one per line), reports how
+// it exited, and powers off. It is static Go so the test needs no busybox.
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+func main() {
+	if err := run(); err != nil {
+		say("error: %v", err)
+	}
+	unix.Sync()
+	unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF)
+	select {}
+}
+
+func say(format string, args ...any) {
+	up, _ := os.ReadFile("/proc/uptime")
+	t, _, _ := strings.Cut(string(up), " ")
+	fmt.Printf("outer[%ss]: %s\n", t, fmt.Sprintf(format, args...))
+}
+
+func run() error {
+	os.MkdirAll("/proc", 0o755)
+	os.MkdirAll("/dev", 0o755)
+	if err := unix.Mount("proc", "/proc", "proc", 0, ""); err != nil {
+		return fmt.Errorf("mounting /proc: %w", err)
+	}
+	if err := unix.Mount("dev", "/dev", "devtmpfs", 0, ""); err != nil {
+		return fmt.Errorf("mounting /dev: %w", err)
+	}
+	if err := loadModules("/modules"); err != nil {
+		return err
+	}
+	if _, err := os.Stat("/dev/kvm"); err != nil {
+		return fmt.Errorf("no /dev/kvm after loading the modules: %w", err)
+	}
+	say("/dev/kvm ready")
+	args, err := lines("/vmmrun.args")
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command("/vmmrun", args...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stdout
+	say("starting vmmrun")
+	err = cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		say("vmmrun exit status %d", ee.ExitCode())
+	case err != nil:
+		return fmt.Errorf("running vmmrun: %w", err)
+	default:
+		say("vmmrun exit status 0")
+	}
+	return nil
+}
+
+func loadModules(dir string) error {
+	names, err := lines(filepath.Join(dir, "order"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		f, err := os.Open(filepath.Join(dir, n))
+		if err != nil {
+			return err
+		}
+		err = unix.FinitModule(int(f.Fd()), "", 0)
+		f.Close()
+		if err != nil && !errors.Is(err, unix.EEXIST) {
+			return fmt.Errorf("loading %s: %w", n, err)
+		}
+	}
+	return nil
+}
+
+func lines(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []string
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if l := strings.TrimSpace(s.Text()); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out, s.Err()
+}

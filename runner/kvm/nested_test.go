@@ -1,0 +1,211 @@
+package kvm_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The nested KVM test boots an outer VM under QEMU TCG with -cpu max (AMD
+// SVM with nested paging), whose /init loads KVM and runs this package's
+// VMM (vmmrun, built static) on an inner kernel; the inner /init
+// (testinit) prints a line and reports status 3 on the exit port. It
+// proves the VMM end to end on a machine without /dev/kvm.
+//
+// Kernels: HYPER_NESTED_KERNEL names a bzImage with KVM built in (the
+// hyperkernel); otherwise Debian's linux-image-cloud-amd64 and its
+// irqbypass, kvm and kvm-amd modules are used. HYPER_NESTED_INNER_KERNEL
+// overrides the inner kernel (default: the outer one). HYPER_NESTED_CPUS
+// sets the inner VM's vCPUs (default 2).
+
+const innerLine = "hello from the nested guest" // testinit.Line
+
+// nestedTimeout bounds the whole outer run; it normally takes 45-60 s.
+const nestedTimeout = 4 * time.Minute
+
+func TestNestedKVM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots two kernels under emulation (about a minute); skipped with -short")
+	}
+	qemu, err := exec.LookPath("qemu-system-x86_64")
+	if err != nil {
+		t.Skip("qemu-system-x86_64 not found (Debian package qemu-system-x86)")
+	}
+	outer, modules := nestedKernel(t)
+	inner := outer
+	if k := os.Getenv("HYPER_NESTED_INNER_KERNEL"); k != "" {
+		inner = k
+	}
+	cpus := "2"
+	if c := os.Getenv("HYPER_NESTED_CPUS"); c != "" {
+		cpus = c
+	}
+	dir := t.TempDir()
+	bins := buildStatic(t, dir, "vmmrun", "testinit", "outerinit")
+
+	innerRD := filepath.Join(dir, "inner.cpio")
+	writeArchive(t, innerRD, map[string]newcFile{
+		"dev":         {Dir: true},
+		"dev/console": {Major: 5, Minor: 1},
+		"init":        {Src: bins["testinit"], Mode: 0o755},
+	})
+	files := map[string]newcFile{
+		"dev":           {Dir: true},
+		"dev/console":   {Major: 5, Minor: 1},
+		"proc":          {Dir: true},
+		"inner":         {Dir: true},
+		"inner/bzImage": {Src: inner, Mode: 0o644},
+		"inner/initrd":  {Src: innerRD, Mode: 0o644},
+		"init":          {Src: bins["outerinit"], Mode: 0o755},
+		"vmmrun":        {Src: bins["vmmrun"], Mode: 0o755},
+		"vmmrun.args": {Data: []byte(strings.Join([]string{
+			"-kernel", "/inner/bzImage", "-initrd", "/inner/initrd",
+			"-append", "console=ttyS0 quiet panic=-1",
+			"-cpus", cpus, "-mem", "256", "-timeout", "150s", "-trace",
+		}, "\n")), Mode: 0o644},
+	}
+	if len(modules) > 0 {
+		files["modules"] = newcFile{Dir: true}
+		var order []string
+		for _, m := range modules {
+			files["modules/"+filepath.Base(m)] = newcFile{Src: m, Mode: 0o644}
+			order = append(order, filepath.Base(m))
+		}
+		files["modules/order"] = newcFile{Data: []byte(strings.Join(order, "\n")), Mode: 0o644}
+	}
+	outerRD := filepath.Join(dir, "outer.cpio")
+	writeArchive(t, outerRD, files)
+
+	args := []string{
+		"-accel", "tcg", "-cpu", "max", "-M", "pc", "-smp", cpus, "-m", "1024",
+		"-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
+		"-kernel", outer, "-initrd", outerRD,
+		"-append", "console=ttyS0 quiet panic=-1",
+	}
+	t.Logf("reproduce: %s %s", qemu, strings.Join(args, " "))
+	ctx, cancel := context.WithTimeout(context.Background(), nestedTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, qemu, args...)
+	cmd.Stdin = nil
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	var vmmStart, lineAt time.Time
+	s := bufio.NewScanner(out)
+	for s.Scan() {
+		l := s.Text()
+		fmt.Fprintf(&log, "[host %6.2fs] %s\n", time.Since(start).Seconds(), l)
+		switch {
+		case strings.Contains(l, "starting vmmrun"):
+			vmmStart = time.Now()
+		case strings.Contains(l, innerLine) && lineAt.IsZero():
+			lineAt = time.Now()
+		}
+	}
+	werr := cmd.Wait()
+	t.Logf("outer console:\n%s", log.String())
+	if ctx.Err() != nil {
+		t.Fatalf("the outer VM did not finish within %v", nestedTimeout)
+	}
+	if werr != nil {
+		t.Errorf("qemu: %v", werr)
+	}
+	got := log.String()
+	for _, want := range []string{
+		innerLine,
+		"vmmrun: guest wrote the exit port, status=3 reported=true",
+		"vmmrun exit status 3",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("outer console lacks %q", want)
+		}
+	}
+	if !vmmStart.IsZero() && !lineAt.IsZero() {
+		t.Logf("nested boot: vmmrun start to the inner guest's line %.1f s (host clock); whole run %.1f s",
+			lineAt.Sub(vmmStart).Seconds(), time.Since(start).Seconds())
+	}
+	if m := regexp.MustCompile(`first vCPU entry ([0-9.]+) ms, RSS (\d+) KiB of which guest (\d+) KiB \(VMM (\d+) KiB\)`).FindStringSubmatch(got); m != nil {
+		t.Logf("VMM start to first vCPU entry %s ms (under TCG); host RSS %s KiB, guest RAM %s KiB, VMM beyond guest RAM %s KiB", m[1], m[2], m[3], m[4])
+	}
+}
+
+// nestedKernel finds a kernel that can be a KVM host: the hyperkernel
+// (KVM built in) or Debian's cloud kernel and its modules.
+func nestedKernel(t *testing.T) (kernel string, modules []string) {
+	if k := os.Getenv("HYPER_NESTED_KERNEL"); k != "" {
+		if _, err := os.Stat(k); err != nil {
+			t.Skipf("HYPER_NESTED_KERNEL: %v", err)
+		}
+		return k, nil
+	}
+	ks, _ := filepath.Glob("/boot/vmlinuz-*-cloud-amd64")
+	if len(ks) == 0 {
+		t.Skip("no kernel with KVM: set HYPER_NESTED_KERNEL to a bzImage with KVM built in, or install linux-image-cloud-amd64")
+	}
+	kernel = ks[len(ks)-1]
+	ver := strings.TrimPrefix(filepath.Base(kernel), "vmlinuz-")
+	base := filepath.Join("/lib/modules", ver, "kernel")
+	for _, m := range []string{"virt/lib/irqbypass.ko", "arch/x86/kvm/kvm.ko", "arch/x86/kvm/kvm-amd.ko"} {
+		p := filepath.Join(base, m)
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("%s has no uncompressed %s: %v", kernel, m, err)
+		}
+		modules = append(modules, p)
+	}
+	if f, err := os.Open(kernel); err != nil {
+		t.Skipf("cannot read %s: %v", kernel, err)
+	} else {
+		f.Close()
+	}
+	return kernel, modules
+}
+
+// buildStatic builds this package's helper commands as static binaries.
+func buildStatic(t *testing.T, dir string, names ...string) map[string]string {
+	t.Helper()
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	out := map[string]string{}
+	for _, n := range names {
+		bin := filepath.Join(dir, n)
+		cmd := exec.Command(gobin, "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./internal/"+n)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("building %s: %v\n%s", n, err, b)
+		}
+		out[n] = bin
+	}
+	return out
+}
+
+func writeArchive(t *testing.T, path string, files map[string]newcFile) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bw := bufio.NewWriter(f)
+	if err := writeNewc(bw, files); err != nil {
+		t.Fatalf("writing %s: %v", path, err)
+	}
+	if err := bw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
