@@ -27,6 +27,11 @@
 // image is written to a temporary file beside the output and renamed into
 // place only when complete; an error or a cancelled context removes it.
 //
+// Open reads an artifact back with go-diskfs (no loop mounts) for
+// hyperboot and hyperbuild inspect. It treats the file as untrusted: the
+// FAT geometry and every cluster chain are checked before go-diskfs reads
+// them, and the pod partition must hold an ext4 labelled contract.PodLabel.
+//
 // The directory format (WriteDir) holds the same files side by side
 // (bzImage, initrd.img, pod.ext4, cmdline, manifest.json) for people who
 // boot with qemu -kernel; Open reads both.

@@ -17,84 +17,103 @@ import (
 // only hyperboot can boot because systemd-boot was not found. out appears
 // complete or not at all.
 func WriteImage(ctx context.Context, out string, a Artifact, opts ...Option) (warnings []string, err error) {
-	o := makeOptions(opts)
-	sizes, err := a.sizes()
+	p, err := planImage(out, a, makeOptions(opts))
 	if err != nil {
 		return nil, fmt.Errorf("writing artifact %s: %w", out, err)
 	}
-	files := []espFile{
+	if err := writeAtomically(out, func(f *os.File) error { return p.write(ctx, f) }); err != nil {
+		return nil, fmt.Errorf("writing artifact %s: %w", out, err)
+	}
+	return p.warnings, nil
+}
+
+// imagePlan is everything decided before the first byte is written.
+type imagePlan struct {
+	a        Artifact
+	m        Manifest
+	l        layout
+	files    []espFile
+	warnings []string
+}
+
+func planImage(out string, a Artifact, o options) (*imagePlan, error) {
+	sizes, err := a.sizes()
+	if err != nil {
+		return nil, err
+	}
+	p := &imagePlan{a: a, m: a.Manifest}
+	p.m.Cmdline = a.Cmdline
+	p.files = []espFile{
 		{path: ESPKernel, src: a.Kernel, size: sizes.Kernel},
 		{path: ESPInitrd, src: a.Initrd, size: sizes.Initrd},
 		{path: ESPCmdline, data: []byte(a.Cmdline + "\n"), size: int64(len(a.Cmdline) + 1)},
 	}
-	m := a.Manifest
-	m.Cmdline = a.Cmdline
 	if fi, err := os.Stat(o.bootloader); o.bootloader != "" && err == nil && fi.Mode().IsRegular() {
-		m.Bootloader = "systemd-boot"
-		files = append(files, espFile{path: espLoader, src: o.bootloader, size: fi.Size()})
-		files = append(files, loaderFiles(a.Cmdline, "hyper pod "+m.Pod)...)
+		p.m.Bootloader = "systemd-boot"
+		p.files = append(p.files, espFile{path: espLoader, src: o.bootloader, size: fi.Size()})
+		p.files = append(p.files, loaderFiles(a.Cmdline, "hyper pod "+p.m.Pod)...)
 	} else {
 		where := o.bootloader
 		if where == "" {
 			where = "(none given)"
 		}
-		warnings = append(warnings, fmt.Sprintf("systemd-boot not found at %s (Debian package systemd-boot-efi): %s boots only with hyperboot, not on UEFI machines", where, out))
+		p.warnings = append(p.warnings, fmt.Sprintf("systemd-boot not found at %s (Debian package systemd-boot-efi): %s boots only with hyperboot, not on UEFI machines", where, out))
 	}
 
 	// The manifest records the ESP and image sizes, which depend a little
 	// on the manifest's own size: size the ESP with room for the largest
 	// numbers, then encode the final manifest.
-	m.Sizes = sizes
-	m.Sizes.ESP, m.Sizes.Image = 1<<62, 1<<62
-	draft, err := m.encode()
+	p.m.Sizes = sizes
+	p.m.Sizes.ESP, p.m.Sizes.Image = 1<<62, 1<<62
+	draft, err := p.m.encode()
 	if err != nil {
 		return nil, err
 	}
 	need := map[string]int64{ESPManifest: int64(len(draft))}
-	for _, f := range files {
+	for _, f := range p.files {
 		need[f.path] = f.size
 	}
-	l := planLayout(espSizeFor(need), sizes.PodFS)
-	m.Sizes.ESP, m.Sizes.Image = l.espSize, l.total
-	mj, err := m.encode()
+	p.l = planLayout(espSizeFor(need), sizes.PodFS)
+	p.m.Sizes.ESP, p.m.Sizes.Image = p.l.espSize, p.l.total
+	mj, err := p.m.encode()
 	if err != nil {
 		return nil, err
 	}
-	files = append(files, espFile{path: ESPManifest, data: mj, size: int64(len(mj))})
-
-	if err := writeAtomically(out, func(f *os.File) error { return writeImage(ctx, f, l, a, files, m) }); err != nil {
-		return nil, fmt.Errorf("writing artifact %s: %w", out, err)
-	}
-	return warnings, nil
+	p.files = append(p.files, espFile{path: ESPManifest, data: mj, size: int64(len(mj))})
+	return p, nil
 }
 
-func writeImage(ctx context.Context, f *os.File, l layout, a Artifact, files []espFile, m Manifest) error {
+// write fills f: the ESP, then the pod partition, then (from the hash of
+// both) the FAT serial and the GPT with its GUIDs.
+func (p *imagePlan) write(ctx context.Context, f *os.File) error {
+	l := p.l
 	if err := f.Truncate(l.total); err != nil {
 		return err
 	}
 	h := sha256.New()
-	if err := writeESP(ctx, f, l.espStart, l.espSize, files, h); err != nil {
+	if err := writeESP(ctx, f, l.espStart, l.espSize, p.files, h); err != nil {
 		return err
 	}
-	pod, err := os.Open(a.PodFS)
+	pod, err := os.Open(p.a.PodFS)
 	if err != nil {
 		return fmt.Errorf("pod filesystem: %w", err)
 	}
 	defer pod.Close()
 	ph := sha256.New()
-	n, err := copySparse(ctx, f, l.podStart, io.LimitReader(pod, m.Sizes.PodFS), ph)
+	want := p.m.Sizes.PodFS
+	n, err := copySparse(ctx, f, l.podStart, io.LimitReader(pod, want), ph)
 	if err != nil {
-		return fmt.Errorf("copying pod filesystem %s: %w", a.PodFS, err)
+		return fmt.Errorf("copying pod filesystem %s: %w", p.a.PodFS, err)
 	}
-	if n != m.Sizes.PodFS {
-		return fmt.Errorf("pod filesystem %s: read %d bytes, want %d (file changed?)", a.PodFS, n, m.Sizes.PodFS)
+	if n != want {
+		return fmt.Errorf("pod filesystem %s: read %d bytes, want %d (file changed?)", p.a.PodFS, n, want)
 	}
 	fmt.Fprintf(h, "pod\x00%d\x00%x\n", n, ph.Sum(nil))
 	var content [32]byte
 	copy(content[:], h.Sum(nil))
 
 	serial := sha256.Sum256(append(content[:], "fat-serial"...))
-	if err := normalizeFAT(f, l.espStart, l.espSize, m.Built, binary.LittleEndian.Uint32(serial[:4])); err != nil {
+	if err := normalizeFAT(f, l.espStart, l.espSize, p.m.Built, binary.LittleEndian.Uint32(serial[:4])); err != nil {
 		return fmt.Errorf("normalizing the ESP: %w", err)
 	}
 	return writeGPT(f, l, content)
