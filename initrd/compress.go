@@ -14,7 +14,9 @@ import (
 func compressor(w io.Writer, c Compression) (io.WriteCloser, error) {
 	switch c {
 	case Gzip:
-		return gzip.NewWriterLevel(w, gzip.BestCompression)
+		// Level 6: on a 15 MB Go binary, 0.5 s for 6.32 MB; level 9
+		// takes 6.9 s for 6.16 MB.
+		return gzip.NewWriterLevel(w, gzip.DefaultCompression)
 	case Zstd:
 		// One encoder goroutine and a fixed window give the same bytes on
 		// every machine; the kernel's unzstd wants the frame's content
