@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -112,20 +113,27 @@ func writeBenchTree(w io.Writer) (benchTree, error) {
 	return st, tw.Close()
 }
 
+// benchTar writes the generated tree to a tar file in dir.
+func benchTar(b *testing.B, dir string) (*os.File, benchTree) {
+	b.Helper()
+	tf, err := os.Create(filepath.Join(dir, "tree.tar"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { tf.Close() })
+	tree, err := writeBenchTree(tf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return tf, tree
+}
+
 // BenchmarkWriter writes the generated tree once to a tar file (streaming,
 // outside the timer), then times building an image file from it and reports
 // throughput over the file data and the image size per data byte.
 func BenchmarkWriter(b *testing.B) {
 	dir := b.TempDir()
-	tf, err := os.Create(filepath.Join(dir, "tree.tar"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer tf.Close()
-	tree, err := writeBenchTree(tf)
-	if err != nil {
-		b.Fatal(err)
-	}
+	tf, tree := benchTar(b, dir)
 	img := filepath.Join(dir, "bench.ext4")
 	var st Stats
 	b.SetBytes(tree.DataBytes)
@@ -146,6 +154,41 @@ func BenchmarkWriter(b *testing.B) {
 	}
 	b.ReportMetric(float64(st.Size)/float64(tree.DataBytes), "size/data")
 	b.ReportMetric(float64(st.Size)/float64(tree.BlockData), "size/blockdata")
+}
+
+// BenchmarkMke2fs is the baseline for BenchmarkWriter: the same tree
+// through "tar -x" and "mke2fs -d" (as root, so owners and devices survive).
+func BenchmarkMke2fs(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("extracting devices and owners needs root")
+	}
+	mke2fs, err := lookTool("mke2fs")
+	if err != nil {
+		b.Skipf("mke2fs not installed: %v", err)
+	}
+	gtar, err := exec.LookPath("tar")
+	if err != nil {
+		b.Skipf("tar not installed: %v", err)
+	}
+	dir := b.TempDir()
+	tf, tree := benchTar(b, dir)
+	root, img := filepath.Join(dir, "root"), filepath.Join(dir, "mke2fs.ext4")
+	size := fmt.Sprintf("%dk", tree.BlockData*11/10/1024+4096)
+	b.SetBytes(tree.DataBytes)
+	b.ResetTimer()
+	for b.Loop() {
+		os.RemoveAll(root)
+		os.Remove(img)
+		if err := os.Mkdir(root, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if out, err := exec.Command(gtar, "-C", root, "-xpf", tf.Name(), "--xattrs", "--xattrs-include=*").CombinedOutput(); err != nil {
+			b.Fatalf("tar -x: %v\n%s", err, out)
+		}
+		if out, err := exec.Command(mke2fs, "-q", "-F", "-t", "ext4", "-O", "^has_journal", "-d", root, img, size).CombinedOutput(); err != nil {
+			b.Fatalf("mke2fs -d: %v\n%s", err, out)
+		}
+	}
 }
 
 // TestBenchTreeFile supports measuring outside go test's harness:
