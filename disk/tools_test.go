@@ -66,6 +66,15 @@ func TestToolsAgree(t *testing.T) {
 			}
 		}
 	})
+	t.Run("fdisk", func(t *testing.T) {
+		need(t, "fdisk")
+		l := run(t, "fdisk", "-l", out)
+		for _, want := range []string{"Disklabel type: gpt", " 2048 ", "EFI System", "Linux filesystem"} {
+			if !strings.Contains(l, want) {
+				t.Errorf("fdisk -l lacks %q:\n%s", want, l)
+			}
+		}
+	})
 	t.Run("fsck.fat", func(t *testing.T) {
 		need(t, "fsck.fat")
 		esp := extractPart(t, out, parts[0])
