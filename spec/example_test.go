@@ -35,7 +35,7 @@ func ExampleLoader_WriteDiagnostics() {
 	_, diags := l.Load("pod.hcl")
 	l.WriteDiagnostics(os.Stdout, diags, false)
 	// Output:
-	// Error: Invalid restart policy
+	// pod.hcl:4:15: error: Invalid restart policy
 	//
 	//   on pod.hcl line 4, in pod "p":
 	//    4:     restart = "on-falure"

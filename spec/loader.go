@@ -110,10 +110,11 @@ func isPodfile(path string, src []byte) bool {
 	return bytes.HasPrefix(bytes.TrimLeft(src, " \t\r\n\ufeff"), []byte("{"))
 }
 
-// WriteDiagnostics prints diags with source snippets using HCL's text
-// writer. With color (a terminal) it adds escapes and wraps at 100
-// columns; without, it does not wrap, so that output is stable for tests
-// and logs.
+// WriteDiagnostics prints diags with HCL's text writer (source snippet
+// and detail), each one's first line made compiler-style,
+// "FILE:LINE:COL: error: SUMMARY", so that editors and CI logs link it.
+// With color (a terminal) it adds escapes and wraps at 100 columns;
+// without, it does not wrap, so that output is stable for tests and logs.
 func (l *Loader) WriteDiagnostics(w io.Writer, diags hcl.Diagnostics, color bool) error {
 	files := map[string]*hcl.File{}
 	for k, v := range l.parser.Files() {
@@ -126,8 +127,34 @@ func (l *Loader) WriteDiagnostics(w io.Writer, diags hcl.Diagnostics, color bool
 	if color {
 		width = 100
 	}
-	if err := hcl.NewDiagnosticTextWriter(w, files, width, color).WriteDiagnostics(diags); err != nil {
-		return fmt.Errorf("writing diagnostics: %w", err)
+	var buf bytes.Buffer
+	tw := hcl.NewDiagnosticTextWriter(&buf, files, width, color)
+	for _, d := range diags {
+		buf.Reset()
+		if err := tw.WriteDiagnostic(d); err != nil {
+			return fmt.Errorf("writing diagnostics: %w", err)
+		}
+		text := buf.String()
+		if _, rest, ok := strings.Cut(text, "\n"); ok {
+			text = diagHeading(d) + "\n" + rest
+		}
+		if _, err := io.WriteString(w, text); err != nil {
+			return fmt.Errorf("writing diagnostics: %w", err)
+		}
 	}
 	return nil
+}
+
+// diagHeading is "FILE:LINE:COL: error: SUMMARY" ("hyperbuild" stands for
+// the file when a diagnostic has none, e.g. a bad -var).
+func diagHeading(d *hcl.Diagnostic) string {
+	sev := "error"
+	if d.Severity == hcl.DiagWarning {
+		sev = "warning"
+	}
+	where := "hyperbuild"
+	if d.Subject != nil {
+		where = fmt.Sprintf("%s:%d:%d", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column)
+	}
+	return fmt.Sprintf("%s: %s: %s", where, sev, d.Summary)
 }
