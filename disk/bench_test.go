@@ -23,7 +23,7 @@ func BenchmarkWriteImage(b *testing.B) {
 	pod := make([]byte, 200<<20)
 	copy(pod, pseudoRandom(100<<20, 5))
 	copy(pod[1024+56:], []byte{0x53, 0xef})
-	copy(pod[1024+120:], contract.PodLabel)
+	copy(pod[1024+120:1024+136], append([]byte(contract.PodLabel), make([]byte, 16)...))
 	a := Artifact{
 		Kernel:   write("bzImage", pseudoRandom(10<<20, 6)),
 		Initrd:   write("initrd.img", pseudoRandom(30<<20, 7)),
