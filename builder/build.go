@@ -177,7 +177,7 @@ func (o *options) resolve(ctx context.Context, pod *contract.Pod, baseDir string
 		if err != nil {
 			return nil, fmt.Errorf("container %q: %w", c.Name, err)
 		}
-		proc, err := layers.Merge(*c, img.Config)
+		proc, err := layers.Merge(*c, &img.Config)
 		if err != nil {
 			return nil, fmt.Errorf("container %q: %w", c.Name, err)
 		}
@@ -195,7 +195,10 @@ func writePodFS(ctx context.Context, path string, pod *contract.Pod, images []*l
 		return 0, fmt.Errorf("creating the pod filesystem: %w", err)
 	}
 	defer f.Close()
-	w := ext4.NewWriter(f, ext4.WithLabel(contract.PodLabel), ext4.WithFreeSpace(free))
+	w, err := ext4.NewWriter(f, ext4.WithLabel(contract.PodLabel), ext4.WithFreeSpace(free))
+	if err != nil {
+		return 0, fmt.Errorf("starting the pod filesystem: %w", err)
+	}
 	for i, c := range pod.Containers {
 		pr, pw := io.Pipe()
 		go func() {
@@ -238,12 +241,7 @@ func writeInitrd(path, hyperstart string, pod *contract.Pod, epoch time.Time) er
 		return fmt.Errorf("creating the initramfs: %w", err)
 	}
 	defer f.Close()
-	init, err := os.Open(hyperstart)
-	if err != nil {
-		return fmt.Errorf("reading hyperstart: %w", err)
-	}
-	defer init.Close()
-	if err := initrd.Write(f, init, &guest, initrd.WithMTime(epoch)); err != nil {
+	if err := initrd.Write(f, hyperstart, &guest, initrd.WithMTime(epoch)); err != nil {
 		return fmt.Errorf("writing the initramfs: %w", err)
 	}
 	return f.Close()

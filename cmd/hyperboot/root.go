@@ -13,6 +13,8 @@ import (
 	"github.com/hyperbuild/hyper/internal/units"
 	"github.com/hyperbuild/hyper/internal/version"
 	"github.com/hyperbuild/hyper/runner"
+	_ "github.com/hyperbuild/hyper/runner/kvm"
+	_ "github.com/hyperbuild/hyper/runner/qemu"
 )
 
 const example = `  # Boot a pod; its output is shown, its exit status is hyperboot's

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -36,27 +37,29 @@ makes a rebuild need no network at all.`,
 				return err
 			}
 			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "DIGEST\tSIZE\tLAST USED")
+			fmt.Fprintln(tw, "KIND\tDIGEST\tSIZE\tLAST USED")
 			var total int64
 			for _, e := range entries {
 				total += e.Size
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Digest, units.Human(e.Size), e.Used.Format("2006-01-02 15:04"))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Kind, e.Digest, units.Human(e.Size), e.Used.Format("2006-01-02 15:04"))
 			}
-			fmt.Fprintf(tw, "%d blobs\t%s\t\n", len(entries), units.Human(total))
+			fmt.Fprintf(tw, "total\t%d entries\t%s\t\n", len(entries), units.Human(total))
 			return tw.Flush()
 		},
 	}
+	var olderThan time.Duration
 	prune := &cobra.Command{
-		Use:     "prune",
-		Short:   "Remove every cached blob",
-		Example: `  hyperbuild cache prune`,
+		Use:   "prune",
+		Short: "Remove cached blobs (all, or those unused for a while)",
+		Example: `  hyperbuild cache prune
+  hyperbuild cache prune --older-than 720h`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := layers.OpenCache("")
 			if err != nil {
 				return err
 			}
-			freed, err := c.Prune()
+			freed, err := c.Prune(olderThan)
 			if err != nil {
 				return err
 			}
@@ -64,6 +67,7 @@ makes a rebuild need no network at all.`,
 			return nil
 		},
 	}
+	prune.Flags().DurationVar(&olderThan, "older-than", 0, "only remove entries unused for this long (e.g. 720h)")
 	cmd.AddCommand(ls, prune)
 	return cmd
 }

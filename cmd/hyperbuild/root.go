@@ -90,14 +90,24 @@ default), oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF].
 
 Exit status: 0 built, 1 the build failed, 2 bad command line or pod file.
 Nothing is written to -o unless the build succeeds.`,
-		Example:       rootExample,
-		Version:       version.String(),
-		Args:          cobra.MaximumNArgs(1),
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		Example: rootExample,
+		// A misspelt subcommand reads as a pod file; suggest the command.
+		SuggestionsMinimumDistance: 2,
+		Version:                    version.String(),
+		Args:                       cobra.ArbitraryArgs,
+		SilenceUsage:               true,
+		SilenceErrors:              true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return cli.Usage(fmt.Errorf("no pod file given\n\n%s", cmd.UsageString()))
+				return cli.Usage(fmt.Errorf("no pod file given: hyperbuild POD.hcl -o OUT.img (see hyperbuild --help)"))
+			}
+			if _, err := os.Stat(args[0]); err != nil {
+				if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+					return cli.Usage(fmt.Errorf("unknown command %q: did you mean %q?", args[0], s[0]))
+				}
+			}
+			if len(args) > 1 {
+				return cli.Usage(fmt.Errorf("one pod file at a time, got %d arguments: %q", len(args), args))
 			}
 			if out == "" {
 				return cli.Usage(fmt.Errorf("no output given: add -o OUT.img"))
@@ -105,9 +115,6 @@ Nothing is written to -o unless the build succeeds.`,
 			f := builder.Format(format)
 			if f != builder.FormatRaw && f != builder.FormatDir {
 				return cli.Usage(fmt.Errorf("--format %q: want raw or dir", format))
-			}
-			if _, err := os.Stat(args[0]); err != nil && isSubcommandTypo(cmd, args[0]) != "" {
-				return cli.Usage(fmt.Errorf("unknown command %q: did you mean %q?", args[0], isSubcommandTypo(cmd, args[0])))
 			}
 			free, err := units.ParseSize(diskFree)
 			if err != nil {
@@ -158,12 +165,4 @@ Nothing is written to -o unless the build succeeds.`,
 type specResult struct {
 	pod *contract.Pod
 	dir string
-}
-
-// isSubcommandTypo returns the subcommand arg was probably meant to be.
-func isSubcommandTypo(cmd *cobra.Command, arg string) string {
-	if s := cmd.SuggestionsFor(arg); len(s) > 0 {
-		return s[0]
-	}
-	return ""
 }

@@ -6,10 +6,13 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Teach adds cobra's completion and help commands now (cobra would add
+// Teach makes every argument or flag error of root and its subcommands a
+// usage error (status 2), adds cobra's completion and help commands now (cobra would add
 // them lazily) and gives them Example blocks too, so that every command's
 // --help teaches by example.
 func Teach(root *cobra.Command) {
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return Usage(err) })
+	usageArgs(root)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
 	name := root.Name()
@@ -23,5 +26,21 @@ func Teach(root *cobra.Command) {
 				sh.Example = fmt.Sprintf("  %s completion %s", name, sh.Name())
 			}
 		}
+	}
+}
+
+// usageArgs wraps each command's argument check so that a wrong count is
+// reported as a usage error.
+func usageArgs(c *cobra.Command) {
+	if check := c.Args; check != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				return Usage(err)
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		usageArgs(sub)
 	}
 }
