@@ -53,7 +53,7 @@ makes a rebuild need no network at all.`,
 		Short: "Remove cached blobs (all, or those unused for a while)",
 		Example: `  hyperbuild cache prune
   hyperbuild cache prune --older-than 720h`,
-		Args:    cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := layers.OpenCache("")
 			if err != nil {
