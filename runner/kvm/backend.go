@@ -51,15 +51,16 @@ func (be *Backend) Run(ctx context.Context, b runner.Boot) (runner.Result, error
 	cfg := Config{
 		Kernel: b.Kernel, Initrd: b.Initrd, Cmdline: b.Cmdline, Disk: b.Disk,
 		CPUs: max(b.CPUs, 1), MemoryMiB: b.MemoryMiB, Console: b.Stdout,
-		Mark: b.Trace.Mark,
+		Mark: b.Trace.Mark, StopTimeout: b.StopTimeout,
 	}
 	e, err := Run(ctx, cfg)
 	if e.FirstEntry > 0 {
-		fmt.Fprintf(b.Verbose, "kvm: first vCPU entry %.1f ms after start\n", float64(e.FirstEntry.Microseconds())/1000)
+		fmt.Fprintf(b.Verbose, "kvm: first vCPU entry %.2f ms after start; RSS %d KiB, of which guest RAM %d KiB (VMM %d KiB)\n",
+			float64(e.FirstEntry.Microseconds())/1000, e.RSS>>10, e.GuestResident>>10, (e.RSS-e.GuestResident)>>10)
 	}
 	switch {
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
-		return runner.Result{}, &runner.NoStatusError{How: "was stopped at once (the kvm backend has no graceful power-down yet)"}
+		return runner.Result{}, &runner.NoStatusError{How: e.How}
 	case err != nil:
 		return runner.Result{}, fmt.Errorf("kvm: %w", err)
 	case !e.Reported:

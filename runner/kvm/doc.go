@@ -12,7 +12,7 @@
 //
 // A VM ends, and Run returns, on the first of: a write to the exit port
 // (0xf4, the status byte, as QEMU's isa-debug-exit), an ACPI power-off
-// (the sleep control register), a reset (i8042 0xfe, port 0xcf9, triple
+// (SLP_EN in PM1a_CNT), a reset (i8042 0xfe, port 0xcf9, triple
 // fault), an internal KVM error, or ctx being cancelled. Every vCPU
 // thread is then kicked out of KVM_RUN (immediate_exit plus a signal) and
 // joined before the VM's file descriptors and memory are released, so
@@ -24,7 +24,12 @@
 // is no I/O thread to start, stop or leak, and a read-only disk served
 // from the page cache does not need one.
 //
-// Not yet: virtio-net (Net "tap:NAME" is refused), port publishing, a
-// graceful stop (there is no power button: a cancelled ctx stops the VM
-// at once), guest memory above 3 GiB.
+// Stopping gracefully: a cancelled ctx presses the ACPI fixed-hardware
+// power button (PM1 PWRBTN_STS, raising the level-triggered SCI); Linux's
+// ACPI button driver reports KEY_POWER, which hyperstart takes as a stop
+// request, and the pod ends as usual (exit line, exit port). If the VM is
+// still running Config.StopTimeout later it is stopped hard.
+//
+// Not yet: virtio-net (Net "tap:NAME" is refused), port publishing, guest
+// memory above 3 GiB.
 package kvm

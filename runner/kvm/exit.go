@@ -153,22 +153,3 @@ func pm1Control(port uint16, data []byte) uint16 {
 	}
 	return v
 }
-
-// pm1Event is the PM1a event block: a status register (no event is ever
-// pending) and an enable register that reads back what was written, so
-// ACPICA's check that it can enable the global lock event succeeds.
-func (m *machine) pm1Event(off uint16, data []byte, out bool) {
-	for i := range data {
-		reg := off + uint16(i)
-		switch {
-		case reg < 2 && !out:
-			data[i] = 0
-		case reg >= 2 && reg < 4 && out:
-			m.pm1Enable[reg-2].Store(uint32(data[i]))
-		case reg >= 2 && reg < 4:
-			data[i] = uint8(m.pm1Enable[reg-2].Load())
-		case !out:
-			data[i] = unbackedByte
-		}
-	}
-}

@@ -11,13 +11,22 @@ import (
 	"github.com/hyperbuild/hyper/runner/kvm/serial"
 )
 
-// testMachine is a machine with its devices but no KVM: enough to test
-// how exits are handled.
-func testMachine(console *bytes.Buffer) *machine {
-	m := &machine{mark: func(string, ...any) {}}
-	m.stop.init()
-	m.uart = serial.New(console, nil)
-	return m
+// testVM is a machine with its devices but no KVM: enough to test how
+// exits are handled. lines records the last level set on each line.
+type testVM struct {
+	*machine
+	lines map[uint32]uint32
+}
+
+func testMachine(console *bytes.Buffer) *testVM {
+	t := &testVM{machine: &machine{mark: func(string, ...any) {}}, lines: map[uint32]uint32{}}
+	t.stop.init()
+	t.uart = serial.New(console, nil)
+	t.setLine = func(line, level uint32) error {
+		t.lines[line] = level
+		return nil
+	}
+	return t
 }
 
 func TestPortExits(t *testing.T) {
@@ -61,6 +70,31 @@ func TestPM1ControlWord(t *testing.T) {
 	m.pio(boot.PM1ControlPort, []byte{0x00, 0x34}, true) // SLP_TYP 5 | SLP_EN
 	if got := m.stop.out.how; got != howPowerOff {
 		t.Errorf("outcome %q, want power-off", got)
+	}
+}
+
+func TestPowerButton(t *testing.T) {
+	m := testMachine(&bytes.Buffer{})
+	m.pressPowerButton()
+	if m.lines[sciLine] != 0 {
+		t.Errorf("SCI raised before the guest enabled the power button event")
+	}
+	m.pio(boot.PM1EventPort+3, []byte{1}, true) // PWRBTN_EN
+	if m.lines[sciLine] != 1 {
+		t.Errorf("SCI not raised for a pending, enabled power button")
+	}
+	st := []byte{0, 0}
+	m.pio(boot.PM1EventPort, st, false)
+	if st[1]&1 == 0 {
+		t.Errorf("PM1 status %#x lacks PWRBTN_STS", st)
+	}
+	m.pio(boot.PM1EventPort+1, []byte{1}, true) // write 1 to clear
+	if m.lines[sciLine] != 0 {
+		t.Errorf("SCI still high after the guest cleared the event")
+	}
+	m.pio(boot.PM1EventPort, st, false)
+	if st[1] != 0 {
+		t.Errorf("PM1 status %#x after clearing", st)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -31,6 +30,9 @@ type Config struct {
 	MemoryMiB int64
 	Console   io.Writer            // the guest's serial output
 	Mark      func(string, ...any) // boot timeline; may be nil
+	// StopTimeout is the grace between the power button and a hard stop
+	// when Run's context is cancelled; 0 stops at once.
+	StopTimeout time.Duration
 }
 
 // machine is a created VM: file descriptors, memory, vCPUs and devices.
@@ -47,8 +49,9 @@ type machine struct {
 	start   time.Time
 	mark    func(string, ...any)
 	entered sync.Once
-	// pm1Enable is the ACPI PM1a enable register, byte by byte.
-	pm1Enable [2]atomic.Uint32
+	// setLine drives an interrupt line of the in-kernel IOAPIC and PIC.
+	setLine func(line, level uint32) error
+	pm1     pm1
 }
 
 // virtioIRQ is the first virtio-mmio device's interrupt line (ISA lines
@@ -58,6 +61,7 @@ const virtioIRQ = 5
 // newMachine creates the VM and loads the guest; close releases it.
 func newMachine(cfg Config) (m *machine, err error) {
 	m = &machine{start: time.Now(), mark: cfg.Mark, vmFd: -1}
+	m.setLine = func(line, level uint32) error { return kvm.IRQLineStatus(uintptr(m.vmFd), line, level) }
 	if m.mark == nil {
 		m.mark = func(string, ...any) {}
 	}
@@ -178,10 +182,10 @@ func (m *machine) load(cfg Config, cmdline string) (boot.Entry, error) {
 
 // irq raises an edge on an interrupt line of the in-kernel IOAPIC.
 func (m *machine) irq(line uint32) error {
-	if err := kvm.IRQLineStatus(uintptr(m.vmFd), line, 1); err != nil {
+	if err := m.setLine(line, 1); err != nil {
 		return fmt.Errorf("raising IRQ %d: %w", line, err)
 	}
-	if err := kvm.IRQLineStatus(uintptr(m.vmFd), line, 0); err != nil {
+	if err := m.setLine(line, 0); err != nil {
 		return fmt.Errorf("lowering IRQ %d: %w", line, err)
 	}
 	return nil

@@ -24,9 +24,12 @@ import (
 // hyperkernel); otherwise Debian's linux-image-cloud-amd64 and its
 // irqbypass, kvm and kvm-amd modules are used. HYPER_NESTED_INNER_KERNEL
 // overrides the inner kernel (default: the outer one). HYPER_NESTED_CPUS
-// sets the inner VM's vCPUs (default 2).
+// sets the inner VM's vCPUs (default 2), HYPER_NESTED_APPEND its command
+// line (default "console=ttyS0 quiet panic=-1").
 
 const innerLine = "hello from the nested guest" // testinit.Line
+
+const diskMarker = "HYPER-NESTED-DISK"
 
 // nestedTimeout bounds the whole outer run; it normally takes 45-60 s.
 const nestedTimeout = 4 * time.Minute
@@ -44,12 +47,27 @@ func TestNestedKVM(t *testing.T) {
 	if k := os.Getenv("HYPER_NESTED_INNER_KERNEL"); k != "" {
 		inner = k
 	}
+	appendLine := "console=ttyS0 quiet panic=-1"
+	if a := os.Getenv("HYPER_NESTED_APPEND"); a != "" {
+		appendLine = a
+	}
 	cpus := "2"
 	if c := os.Getenv("HYPER_NESTED_CPUS"); c != "" {
 		cpus = c
 	}
+	// Debian's kernel cannot find virtio-mmio devices from the command
+	// line; the hyperkernel can.
+	checkDisk := os.Getenv("HYPER_NESTED_KERNEL") != "" || os.Getenv("HYPER_NESTED_INNER_KERNEL") != ""
+	if d := os.Getenv("HYPER_NESTED_DISK"); d != "" {
+		checkDisk = d == "1"
+	}
+	if checkDisk {
+		appendLine += " testinit.disk"
+	}
 	dir := t.TempDir()
 	bins := buildStatic(t, dir, "vmmrun", "testinit", "outerinit")
+	diskImg := make([]byte, 64<<10)
+	copy(diskImg, diskMarker)
 
 	innerRD := filepath.Join(dir, "inner.cpio")
 	writeArchive(t, innerRD, map[string]newcFile{
@@ -64,11 +82,12 @@ func TestNestedKVM(t *testing.T) {
 		"inner":         {Dir: true},
 		"inner/bzImage": {Src: inner, Mode: 0o644},
 		"inner/initrd":  {Src: innerRD, Mode: 0o644},
+		"inner/disk":    {Data: diskImg, Mode: 0o644},
 		"init":          {Src: bins["outerinit"], Mode: 0o755},
 		"vmmrun":        {Src: bins["vmmrun"], Mode: 0o755},
 		"vmmrun.args": {Data: []byte(strings.Join([]string{
-			"-kernel", "/inner/bzImage", "-initrd", "/inner/initrd",
-			"-append", "console=ttyS0 quiet panic=-1",
+			"-kernel", "/inner/bzImage", "-initrd", "/inner/initrd", "-disk", "/inner/disk", "-via-runner",
+			"-append", appendLine,
 			"-cpus", cpus, "-mem", "256", "-timeout", "150s", "-trace",
 		}, "\n")), Mode: 0o644},
 	}
@@ -126,20 +145,27 @@ func TestNestedKVM(t *testing.T) {
 		t.Errorf("qemu: %v", werr)
 	}
 	got := log.String()
-	for _, want := range []string{
+	wants := []string{
 		innerLine,
-		"vmmrun: guest wrote the exit port, status=3 reported=true",
+		"vmmrun: status=3 via the runner",
 		"vmmrun exit status 3",
-	} {
+	}
+	if checkDisk {
+		wants = append(wants, fmt.Sprintf("disk: %q serial=%q ro=1", diskMarker, "hyper-artifact"))
+	}
+	for _, want := range wants {
 		if !strings.Contains(got, want) {
 			t.Errorf("outer console lacks %q", want)
 		}
+	}
+	if strings.Contains(got, "HYPER-POD-EXIT") {
+		t.Errorf("the exit line reached the console: the runner's filter should take it out")
 	}
 	if !vmmStart.IsZero() && !lineAt.IsZero() {
 		t.Logf("nested boot: vmmrun start to the inner guest's line %.1f s (host clock); whole run %.1f s",
 			lineAt.Sub(vmmStart).Seconds(), time.Since(start).Seconds())
 	}
-	if m := regexp.MustCompile(`first vCPU entry ([0-9.]+) ms, RSS (\d+) KiB of which guest (\d+) KiB \(VMM (\d+) KiB\)`).FindStringSubmatch(got); m != nil {
+	if m := regexp.MustCompile(`first vCPU entry ([0-9.]+) ms after start; RSS (\d+) KiB, of which guest RAM (\d+) KiB \(VMM (\d+) KiB\)`).FindStringSubmatch(got); m != nil {
 		t.Logf("VMM start to first vCPU entry %s ms (under TCG); host RSS %s KiB, guest RAM %s KiB, VMM beyond guest RAM %s KiB", m[1], m[2], m[3], m[4])
 	}
 }

@@ -2,6 +2,7 @@ package kvm
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -27,7 +28,9 @@ const kickInterval = 10 * time.Millisecond
 
 // Run boots cfg and blocks until the VM stops (see the package doc for
 // what stops it). All vCPU threads have exited and the VM is released
-// when Run returns. A cancelled ctx stops the VM at once.
+// when Run returns. When ctx is cancelled the guest's ACPI power button
+// is pressed and the VM is stopped cfg.StopTimeout later if it is still
+// running (at once when StopTimeout is 0); Run then returns ctx's error.
 func Run(ctx context.Context, cfg Config) (Exit, error) {
 	var first time.Duration
 	mark := cfg.Mark
@@ -58,7 +61,7 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	select {
 	case <-m.stop.done:
 	case <-ctx.Done():
-		m.stop.set(outcome{how: howStopped, err: ctx.Err()})
+		m.shutdown(ctx, cfg.StopTimeout)
 	}
 	m.join(&wg)
 	m.uart.Flush()
@@ -73,6 +76,23 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 		return e, err
 	}
 	return e, nil
+}
+
+// shutdown presses the power button and gives the guest grace to power
+// off (or report its status) before stopping it.
+func (m *machine) shutdown(ctx context.Context, grace time.Duration) {
+	if grace > 0 {
+		m.mark("kvm: power button pressed")
+		m.pressPowerButton()
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-m.stop.done:
+			return
+		case <-t.C:
+		}
+	}
+	m.stop.set(outcome{how: fmt.Sprintf("did not stop within %v and was killed", grace), err: ctx.Err()})
 }
 
 // join kicks every vCPU out of the guest until all their threads are gone.

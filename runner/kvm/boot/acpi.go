@@ -8,9 +8,10 @@ import (
 // The ACPI tables describe a PC without legacy devices: the MADT lists
 // the vCPUs (kernels such as Debian's are built without MP-table support,
 // so ACPI is the only way to bring up more than one) and the in-kernel
-// IOAPIC; the FADT has a PM1 event and control block in I/O space and no
-// PM timer, SMI or GPEs, and the DSDT holds \_S5, so the guest powers off
-// by writing SLP_EN to PM1a_CNT: one port write the VMM sees. It is not a
+// IOAPIC; the FADT has a PM1 event and control block in I/O space, a
+// fixed-hardware power button (the VMM's graceful stop) and no PM timer,
+// SMI or GPEs, and the DSDT holds \_S5, so the guest powers off by
+// writing SLP_EN to PM1a_CNT: one port write the VMM sees. It is not a
 // hardware-reduced platform on purpose: Linux then drops the legacy ISA
 // IRQ mappings, and the 8250 console's IRQ 4 (enumerated without ACPI)
 // would have no route, leaving user space without a console.
@@ -21,14 +22,13 @@ const (
 	fadtLen        = 276
 	fadtRevision   = 6
 	fadtFlagWBINVD = 1 << 0
-	fadtPwrButton  = 1 << 4 // no fixed-hardware power button
 	fadtSlpButton  = 1 << 5 // no fixed-hardware sleep button
 	fadtResetReg   = 1 << 10
 	bootArchNoVGA  = 1 << 2
 	bootArchNoCMOS = 1 << 5
 	gasSystemIO    = 1
 	gasAccessByte  = 1
-	sciIRQ         = 9
+	sciIRQ         = 9    // level-triggered, raised while a PM1 event is pending
 	resetValue     = 0x06 // to port 0xcf9: hard reset
 
 	madtPCATCompat = 1
@@ -72,7 +72,7 @@ func writeACPI(area []byte, base uint64, cpus int) (uint64, error) {
 	fadt[88] = 4                                             // PM1_EVT_LEN
 	fadt[89] = 2                                             // PM1_CNT_LEN
 	binary.LittleEndian.PutUint16(fadt[109:], bootArchNoVGA|bootArchNoCMOS)
-	binary.LittleEndian.PutUint32(fadt[112:], fadtFlagWBINVD|fadtPwrButton|fadtSlpButton|fadtResetReg)
+	binary.LittleEndian.PutUint32(fadt[112:], fadtFlagWBINVD|fadtSlpButton|fadtResetReg)
 	gas(fadt[116:], ResetPort) // RESET_REG
 	fadt[128] = resetValue
 	binary.LittleEndian.PutUint64(fadt[140:], dsdtAddr)

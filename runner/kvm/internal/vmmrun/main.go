@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"time"
 
+	"github.com/hyperbuild/hyper/runner"
 	"github.com/hyperbuild/hyper/runner/kvm"
 )
 
@@ -35,6 +36,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Int64Var(&cfg.MemoryMiB, "mem", 256, "guest memory in MiB")
 	timeout := fs.Duration("timeout", 0, "stop the VM after this long (0: never)")
 	trace := fs.Bool("trace", false, "print the boot timeline on stderr")
+	viaRunner := fs.Bool("via-runner", false, "boot through runner.BootWith and the kvm Backend (console filter, exit line) instead of kvm.Run")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -51,6 +53,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		ctx, cancel = context.WithTimeout(ctx, *timeout)
 		defer cancel()
 	}
+	if *viaRunner {
+		return runBackend(ctx, cfg, *trace, stderr, start)
+	}
 	e, err := kvm.Run(ctx, cfg)
 	fmt.Fprintf(stderr, "vmmrun: guest %s, status=%d reported=%v, first vCPU entry %.2f ms, RSS %d KiB of which guest %d KiB (VMM %d KiB), %.3f s\n",
 		e.How, e.Status, e.Reported, float64(e.FirstEntry.Microseconds())/1000,
@@ -63,4 +68,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 124
 	}
 	return e.Status
+}
+
+// runBackend boots cfg the way hyperboot --backend kvm does.
+func runBackend(ctx context.Context, cfg kvm.Config, trace bool, stderr io.Writer, start time.Time) int {
+	b := runner.Boot{
+		Kernel: cfg.Kernel, Initrd: cfg.Initrd, Cmdline: cfg.Cmdline, Disk: cfg.Disk,
+		CPUs: cfg.CPUs, MemoryMiB: cfg.MemoryMiB, Net: "none",
+		Stdout: cfg.Console, Verbose: stderr, StopTimeout: time.Second,
+	}
+	if trace {
+		b.Trace = runner.NewTimeline(stderr)
+	}
+	status, err := runner.BootWith(ctx, &kvm.Backend{}, b)
+	fmt.Fprintf(stderr, "vmmrun: status=%d via the runner, %.3f s\n", status, time.Since(start).Seconds())
+	if err != nil {
+		fmt.Fprintf(stderr, "vmmrun: %v\n", err)
+		return 125
+	}
+	return status
 }
