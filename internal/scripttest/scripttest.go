@@ -27,13 +27,11 @@ var (
 
 // Tools builds hyperstart (static, as make build does) and hyperbuild once
 // per test binary into one directory and returns it. The hyperboot suite
-// uses this hyperbuild to make the artifacts it boots.
+// uses this hyperbuild to make the artifacts it boots. The directory is
+// the first caller's t.TempDir(): each suite has one test that runs it.
 func Tools(t testing.TB) string {
 	buildOnce.Do(func() {
-		toolsDir, buildErr = os.MkdirTemp("", "hyper-tools-")
-		if buildErr != nil {
-			return
-		}
+		toolsDir = t.TempDir()
 		for _, b := range []struct{ pkg, out, cgo string }{
 			{"./cmd/hyperstart", "hyperstart", "CGO_ENABLED=0"},
 			{"./cmd/hyperbuild", "hyperbuild", ""},
