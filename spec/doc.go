@@ -10,7 +10,7 @@
 // Every problem is an hcl.Diagnostic with a source range; Load returns
 // every one a stage finds rather than stopping at the first, and
 // WriteDiagnostics prints them with source snippets, once, at the edge
-// (cmd/hyperbuild). REFERENCE.md lists both formats' fields.
+// (cmd/hyperbuild). docs/pod-spec.md lists both formats' fields.
 //
 //	l := spec.NewLoader(spec.WithVars(map[string]string{"tag": "1.36"}))
 //	pod, diags := l.Load("pod.hcl")
