@@ -2,7 +2,6 @@ package flatten
 
 import (
 	"archive/tar"
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -54,9 +53,8 @@ func (f *flattener) emit(ctx context.Context, w io.Writer) error {
 		}
 		byLayer[l.ino.layer] = append(byLayer[l.ino.layer], l.ino)
 	}
-	buf := make([]byte, 256<<10)
 	for i, l := range f.layers {
-		if err := f.copyLayer(ctx, tw, l, byLayer[i], buf); err != nil {
+		if err := f.copyLayer(ctx, tw, l, byLayer[i]); err != nil {
 			return fmt.Errorf("copying layer %d: %w", i, err)
 		}
 	}
@@ -113,61 +111,58 @@ func walk(n *node, prefix string, fn func(string, *node) error) error {
 	return nil
 }
 
-// copyLayer reads layer l in full, once, writing the entries of want (in
-// entry order) with their data, and checks the layer's DiffID.
-func (f *flattener) copyLayer(ctx context.Context, tw *tar.Writer, l Layer, want []*inode, buf []byte) error {
+// copyLayer writes the entries of want with their data, taken at the
+// offsets the first read found. With a DiffID the layer is read in full,
+// once, and checked; without, only the wanted data is read.
+func (f *flattener) copyLayer(ctx context.Context, tw *tar.Writer, l Layer, want []*inode) error {
 	if len(want) == 0 && l.DiffID == "" {
 		return nil
 	}
 	slices.SortFunc(want, func(a, b *inode) int { return a.index - b.index })
-	var r io.Reader = bufio.NewReaderSize(io.NewSectionReader(l.R, 0, l.Size), 1<<20)
 	var sum hash.Hash
+	var ra *readAhead
 	if l.DiffID != "" {
 		sum = sha256.New()
-		r = io.TeeReader(r, sum)
+		ra = newReadAhead(io.NewSectionReader(l.R, 0, l.Size), l.Size, sum)
+		defer ra.Close()
 	}
-	tr := tar.NewReader(r)
-	for k := 0; len(want) > 0 || sum != nil; k++ {
+	var pos int64
+	for k, ino := range want {
 		if k%256 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		_, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("%w: entry %d: %v", ErrCorrupt, k, err)
-		}
-		if len(want) == 0 || want[0].index != k {
-			continue
-		}
-		ino := want[0]
-		want = want[1:]
 		h := *ino.hdr
 		h.Name = ino.primary
 		if err := writeHeader(tw, &h); err != nil {
 			return err
 		}
-		if h.Typeflag != tar.TypeReg {
+		if h.Typeflag != tar.TypeReg || h.Size == 0 {
 			continue
 		}
-		n, err := io.CopyBuffer(ctxWriter{ctx, tw}, io.LimitReader(tr, h.Size), buf)
+		var n int64
+		var err error
+		if ra == nil {
+			n, err = io.Copy(ctxWriter{ctx, tw}, io.NewSectionReader(l.R, ino.off, h.Size))
+		} else if err = ra.skip(ino.off - pos); err == nil {
+			n, err = ra.copyTo(ctxWriter{ctx, tw}, h.Size)
+		}
+		pos = ino.off + n
 		if err == nil && n < h.Size {
 			err = io.ErrUnexpectedEOF
+		}
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return err
 		}
 		if err != nil {
 			return fmt.Errorf("%w: %s: %v", ErrCorrupt, h.Name, err)
 		}
 	}
-	if len(want) > 0 {
-		return fmt.Errorf("%w: fewer entries than on the first read", ErrCorrupt)
-	}
-	if sum == nil {
+	if ra == nil {
 		return nil
 	}
-	if _, err := io.CopyBuffer(io.Discard, r, buf); err != nil {
+	if err := ra.skip(l.Size - pos); err != nil {
 		return fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	if got := "sha256:" + hex.EncodeToString(sum.Sum(nil)); !strings.EqualFold(got, l.DiffID) {

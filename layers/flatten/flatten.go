@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 
 	"github.com/hyperbuild/hyper/contract"
 )
@@ -46,10 +47,8 @@ type Layer struct {
 // w is not a valid image and must be discarded.
 func Flatten(ctx context.Context, w io.Writer, layers []Layer, files []contract.File) error {
 	f := &flattener{tree: newTree(), layers: layers}
-	for i, l := range layers {
-		if err := f.scan(ctx, i, l); err != nil {
-			return fmt.Errorf("reading layer %d: %w", i, err)
-		}
+	if err := f.scanAll(ctx); err != nil {
+		return err
 	}
 	for _, file := range files {
 		if err := f.addFile(file); err != nil {
@@ -62,4 +61,41 @@ func Flatten(ctx context.Context, w io.Writer, layers []Layer, files []contract.
 type flattener struct {
 	tree   *tree
 	layers []Layer
+}
+
+// scanAll reads the layers' headers concurrently and applies them in
+// order.
+func (f *flattener) scanAll(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		adds, whs []entry
+		err       error
+	}
+	results := make([]chan result, len(f.layers))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, l := range f.layers {
+		results[i] = make(chan result, 1)
+		go func() {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				results[i] <- result{err: ctx.Err()}
+				return
+			}
+			defer func() { <-sem }()
+			adds, whs, err := scan(ctx, l)
+			results[i] <- result{adds, whs, err}
+		}()
+	}
+	for i := range f.layers {
+		r := <-results[i]
+		if r.err == nil {
+			r.err = f.apply(i, r.adds, r.whs)
+		}
+		if r.err != nil {
+			return fmt.Errorf("reading layer %d: %w", i, r.err)
+		}
+	}
+	return nil
 }

@@ -18,33 +18,33 @@ const (
 
 type entry struct {
 	index int
+	off   int64 // of the entry's data
 	comps []string
 	hdr   *tar.Header
 }
 
-// scan reads layer i's headers and applies them to the tree: whiteouts
-// first (they hide what the layers below hold), then the layer's own
-// entries in their order, a later duplicate replacing an earlier one.
-func (f *flattener) scan(ctx context.Context, i int, l Layer) error {
-	tr := tar.NewReader(newSeeker(l.R, l.Size))
-	var adds, whs []entry
+// scan reads a layer's headers: whiteouts apart, since they apply first.
+func scan(ctx context.Context, l Layer) (adds, whs []entry, err error) {
+	sk := newSeeker(l.R, l.Size)
+	tr := tar.NewReader(sk)
 	for k := 0; ; k++ {
 		if k%1024 == 0 {
 			if err := ctx.Err(); err != nil {
-				return err
+				return nil, nil, err
 			}
 		}
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
-			break
+			return adds, whs, nil
 		}
 		if err != nil {
-			return fmt.Errorf("%w: entry %d: %v", ErrCorrupt, k, err)
+			return nil, nil, fmt.Errorf("%w: entry %d: %v", ErrCorrupt, k, err)
 		}
 		if isSparse(h) {
-			return fmt.Errorf("%w: %s", ErrSparse, h.Name)
+			return nil, nil, fmt.Errorf("%w: %s", ErrSparse, h.Name)
 		}
-		e := entry{index: k, comps: split(h.Name)}
+		// tar.Reader has read the headers and nothing more.
+		e := entry{index: k, off: sk.off, comps: split(h.Name)}
 		if n := len(e.comps); n > 0 && strings.HasPrefix(e.comps[n-1], whPrefix) {
 			whs = append(whs, e)
 			continue
@@ -52,6 +52,12 @@ func (f *flattener) scan(ctx context.Context, i int, l Layer) error {
 		e.hdr = keep(h)
 		adds = append(adds, e)
 	}
+}
+
+// apply applies layer i to the tree: whiteouts first (they hide what the
+// layers below hold), then the layer's own entries in their order, a
+// later duplicate replacing an earlier one.
+func (f *flattener) apply(i int, adds, whs []entry) error {
 	for _, e := range whs {
 		f.whiteout(e.comps)
 	}
@@ -103,7 +109,7 @@ func (f *flattener) add(layer int, e entry) error {
 			f.tree.put(dir, base, &node{ino: target})
 		}
 	case tar.TypeReg, tar.TypeSymlink, tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
-		f.tree.put(dir, base, &node{ino: &inode{layer: layer, index: e.index, hdr: h, orig: strings.Join(e.comps, "/")}})
+		f.tree.put(dir, base, &node{ino: &inode{layer: layer, index: e.index, off: e.off, hdr: h, orig: strings.Join(e.comps, "/")}})
 	}
 	return nil
 }

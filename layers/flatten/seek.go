@@ -24,15 +24,21 @@ func (s *seeker) Read(p []byte) (int, error) {
 	if s.off >= s.size {
 		return 0, io.EOF
 	}
-	if s.off < s.bOff || s.off >= s.bOff+int64(len(s.buf)) {
-		n, err := s.r.ReadAt(s.mem, s.off)
+	if end := s.bOff + int64(len(s.buf)); s.off < s.bOff || s.off >= end {
+		// After a seek, read just enough for a header or two (a PAX
+		// header, its records and the real header); reading on, read more.
+		mem := s.mem
+		if s.off != end {
+			mem = mem[:4<<10]
+		}
+		n, err := s.r.ReadAt(mem, s.off)
 		if n == 0 {
 			if err == nil || errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
 			return 0, err
 		}
-		s.buf, s.bOff = s.mem[:n], s.off
+		s.buf, s.bOff = mem[:n], s.off
 	}
 	n := copy(p, s.buf[s.off-s.bOff:])
 	s.off += int64(n)

@@ -24,7 +24,8 @@ type node struct {
 // inode is a non-directory entry of a layer (or a spec file); several
 // nodes share one when hard-linked.
 type inode struct {
-	layer, index int // where its data is: layer index, entry ordinal
+	layer, index int   // where it is: layer index, entry ordinal
+	off          int64 // where its data starts in the layer
 	hdr          *tar.Header
 	data         []byte // spec files only
 	orig         string // the path it was created at
