@@ -1,7 +1,7 @@
 # web: two busybox containers in one pod. "server" serves /www/index.html
 # on port 80; "sidecar" fetches it over the pod's shared localhost and
 # keeps a copy in a tmpfs volume both containers mount. Host port 8080
-# reaches the server: after `hyperboot web.img -p 8080:80`, try
+# (-var port=N to change) reaches the server: after `hyperboot web.img`, try
 #   curl http://127.0.0.1:8080/
 #
 # The image defaults to busybox:1.36 from Docker Hub (needs network). To
@@ -13,10 +13,18 @@ variable "image" {
   default = "busybox:1.36"
 }
 
+variable "port" {
+  type        = number
+  default     = 8080
+  description = "The host port that reaches the server's port 80."
+}
+
 pod "web" {
   container "server" {
-    image   = var.image
-    command = ["httpd", "-f", "-p", "80", "-h", "/www"]
+    image = var.image
+    # httpd in the foreground; on the pod's stop signal, stop it and exit 0
+    # (a server that dies of SIGTERM would make the pod's status 143).
+    command = ["sh", "-c", "httpd -f -p 80 -h /www & trap 'kill $!; exit 0' TERM; wait"]
     mount {
       volume = "shared"
       path   = "/shared"
@@ -48,7 +56,7 @@ pod "web" {
   }
 
   port {
-    host     = 8080
+    host     = var.port
     guest    = 80
     protocol = "tcp"
   }
