@@ -248,23 +248,11 @@ func writeInitrd(path, hyperstart string, pod *contract.Pod, epoch time.Time) er
 }
 
 func manifest(pod *contract.Pod, k *kernelcfg.Kernel, cmdline string, epoch time.Time) disk.Manifest {
-	m := disk.Manifest{
-		Pod:          pod.Name,
-		Hostname:     pod.Hostname,
-		Built:        epoch,
-		HyperVersion: version.String(),
-		Kernel:       disk.KernelInfo{Version: k.Version, ConfigHash: k.ConfigHash},
-		Cmdline:      cmdline,
-		Ports:        pod.Ports,
-		Resources:    pod.Resources,
-	}
-	for _, c := range pod.Containers {
-		mc := disk.ManifestContainer{Name: c.Name, Image: c.Image, Digest: c.Digest}
-		if c.Process != nil {
-			mc.Args = c.Process.Args
-		}
-		m.Containers = append(m.Containers, mc)
-	}
+	m := disk.ManifestFor(pod)
+	m.Built = epoch
+	m.HyperVersion = version.String()
+	m.Kernel = disk.KernelInfo{Version: k.Version, ConfigHash: k.ConfigHash}
+	m.Cmdline = cmdline
 	return m
 }
 
