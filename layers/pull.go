@@ -116,6 +116,16 @@ func pullLayer(ctx context.Context, c *cache.Cache, l Layer, src v1.Image, prog 
 		in = io.TeeReader(in, blob)
 	}
 	err = unpack(diff, in)
+	if err != nil && blob != nil && errors.Is(err, ErrCorrupt) {
+		// Undecodable data is more often a blob that is not what its
+		// digest says: read the rest to tell.
+		_, derr := io.Copy(io.Discard, in)
+		if derr != nil {
+			err = derr
+		} else if !blob.Matches() {
+			err = fmt.Errorf("%w: compressed blob does not hash to %s", ErrDigestMismatch, l.Digest)
+		}
+	}
 	done(err == nil)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package layers
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	ti "github.com/hyperbuild/hyper/internal/testimage"
+	"github.com/hyperbuild/hyper/layers/cache"
 )
 
 func TestTransports(t *testing.T) {
@@ -227,13 +229,50 @@ func TestWrongCredentials(t *testing.T) {
 func TestCorruptSource(t *testing.T) {
 	var bc blobCounter
 	host := ti.ServeWith(t, bc.wrap, map[string]v1.Image{"o/fixture:1": fixture(t)})
-	bc.corrupt.Store(true)
 	r := newResolver(t)
-	_, err := r.Resolve(context.Background(), host+"/o/fixture:1")
-	if !errors.Is(err, ErrDigestMismatch) && !errors.Is(err, ErrCorrupt) {
-		t.Fatalf("err = %v, want ErrDigestMismatch or ErrCorrupt", err)
+	img, err := r.Resolve(context.Background(), host+"/o/fixture:1")
+	if err != nil {
+		t.Fatal(err)
 	}
+	// Keep the manifest and config, drop the layers, and serve them corrupt.
+	c, _ := r.Cache()
+	for _, l := range img.Layers {
+		for _, e := range []struct {
+			kind   cache.Kind
+			digest string
+		}{{cache.Blobs, l.Digest}, {cache.Diffs, l.DiffID}} {
+			p, _ := c.Path(e.kind, e.digest)
+			os.Remove(p)
+		}
+	}
+	bc.corrupt.Store(true)
+	_, err = r.Resolve(context.Background(), host+"/o/fixture:1")
+	if !errors.Is(err, ErrDigestMismatch) {
+		t.Fatalf("err = %v, want ErrDigestMismatch", err)
+	}
+	t.Log(err)
 	assertNoLayers(t, r)
+}
+
+func TestTruncatedLayer(t *testing.T) {
+	l, err := ti.LayerFromTar(ti.SizeClaim("big", 2<<30, []byte("tiny")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, err := ti.Image(v1.Config{Cmd: []string{"/big"}}, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := ti.Serve(t, map[string]v1.Image{"o/bad:1": bad})
+	img, err := newResolver(t).Resolve(context.Background(), host+"/o/bad:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = img.Flatten(context.Background(), io.Discard, nil)
+	if !errors.Is(err, ErrCorrupt) || !strings.HasPrefix(err.Error(), "flattening docker://") {
+		t.Fatalf("err = %v, want ErrCorrupt", err)
+	}
+	t.Log(err)
 }
 
 func TestTruncatedArchive(t *testing.T) {
