@@ -55,7 +55,7 @@ command line) and each container's image and digest.`,
 				fmt.Fprintf(stdout, "port:      %d -> %d/%s\n", p.Host, p.Guest, p.Protocol)
 			}
 			for _, p := range parts {
-				fmt.Fprintf(stdout, "partition: %d %-10s %-8s start %d, %s\n", p.Index, p.Name, p.Type, p.Start, units.Human(p.Size))
+				fmt.Fprintf(stdout, "partition: %d %-10s %-16s at %s, %s\n", p.Index, p.Name, typeName(p.Type), units.Human(p.Start), units.Human(p.Size))
 			}
 			return nil
 		},
@@ -69,4 +69,15 @@ func short(h string) string {
 		return h[:19]
 	}
 	return h
+}
+
+// typeName names the GPT partition types an artifact uses.
+func typeName(guid string) string {
+	switch strings.ToUpper(guid) {
+	case "C12A7328-F81F-11D2-BA4B-00A0C93EC93B":
+		return "EFI System"
+	case "0FC63DAF-8483-4772-8E79-3D69D8477DE4":
+		return "Linux filesystem"
+	}
+	return guid
 }
