@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -69,6 +70,32 @@ func TestTransports(t *testing.T) {
 				t.Errorf("flattened:\n%q\nwant\n%q", lines, fixtureLines)
 			}
 		})
+	}
+}
+
+func TestSameBytesEverywhere(t *testing.T) {
+	img := fixture(t)
+	host := ti.Serve(t, map[string]v1.Image{"o/fixture:1": img})
+	layout := t.TempDir()
+	if err := ti.WriteLayout(layout, img, "v1"); err != nil {
+		t.Fatal(err)
+	}
+	var outs [][]byte
+	for _, ref := range []string{host + "/o/fixture:1", "oci:" + layout + ":v1", host + "/o/fixture:1"} {
+		got, err := newResolver(t).Resolve(context.Background(), ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := got.Flatten(context.Background(), &buf, nil); err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, buf.Bytes())
+	}
+	for i := 1; i < len(outs); i++ {
+		if !bytes.Equal(outs[0], outs[i]) {
+			t.Errorf("flatten %d differs from flatten 0", i)
+		}
 	}
 }
 

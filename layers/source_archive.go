@@ -58,7 +58,11 @@ func (r *Resolver) fromDaemon(ctx context.Context, ref string, tmp string) (v1.I
 	}
 	// The daemon spells Docker Hub names without the registry.
 	short := strings.TrimPrefix(strings.TrimPrefix(ref, "index.docker.io/"), "library/")
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://docker/images/"+url.PathEscape(short)+"/get", nil)
+	segs := strings.Split(short, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://docker/images/"+strings.Join(segs, "/")+"/get", nil)
 	if err != nil {
 		return nil, err
 	}

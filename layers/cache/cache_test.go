@@ -136,6 +136,19 @@ func TestListPrune(t *testing.T) {
 	if es, _ := c.List(); len(es) != 0 {
 		t.Errorf("after Prune(0): %+v", es)
 	}
+
+	// A killed build's leftovers go once they are an hour old.
+	left := filepath.Join(c.Dir(), "tmp", "source-1")
+	os.MkdirAll(left, 0o755)
+	os.WriteFile(filepath.Join(left, "image.tar"), []byte("x"), 0o644)
+	if c.Prune(0); tmpFiles(t, c) != 1 {
+		t.Error("a fresh temporary directory was pruned")
+	}
+	hour := time.Now().Add(-2 * time.Hour)
+	os.Chtimes(left, hour, hour)
+	if freed, _ := c.Prune(0); tmpFiles(t, c) != 0 || freed != 1 {
+		t.Errorf("a stale temporary directory was kept (freed %d)", freed)
+	}
 }
 
 func TestDefaultDir(t *testing.T) {

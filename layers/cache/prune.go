@@ -72,23 +72,39 @@ func (c *Cache) Prune(olderThan time.Duration) (int64, error) {
 		}
 		freed += e.Size
 	}
-	// Temporary files of a build still running are younger than an hour.
+	// What a build still running writes is younger than an hour.
 	stale := time.Now().Add(-time.Hour)
-	dirs := []string{"tmp"}
-	if olderThan == 0 {
-		dirs = append(dirs, "refs")
+	tmp := filepath.Join(c.dir, "tmp")
+	des, _ := os.ReadDir(tmp)
+	for _, de := range des {
+		if info, err := de.Info(); err == nil && info.ModTime().Before(stale) {
+			n := du(filepath.Join(tmp, de.Name()))
+			if os.RemoveAll(filepath.Join(tmp, de.Name())) == nil {
+				freed += n
+			}
+		}
 	}
-	for _, d := range dirs {
-		_ = filepath.WalkDir(filepath.Join(c.dir, d), func(p string, de fs.DirEntry, err error) error {
-			if err != nil || de.IsDir() {
-				return nil
-			}
-			info, err := de.Info()
-			if err == nil && (d == "refs" || info.ModTime().Before(stale)) && os.Remove(p) == nil {
-				freed += info.Size()
-			}
-			return nil
-		})
+	if olderThan == 0 {
+		refs := filepath.Join(c.dir, "refs")
+		des, _ := os.ReadDir(refs)
+		for _, de := range des {
+			freed += du(filepath.Join(refs, de.Name()))
+			os.Remove(filepath.Join(refs, de.Name()))
+		}
 	}
 	return freed, nil
+}
+
+// du is the size of the files under p.
+func du(p string) int64 {
+	var n int64
+	_ = filepath.WalkDir(p, func(_ string, de fs.DirEntry, err error) error {
+		if err == nil && !de.IsDir() {
+			if info, err := de.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
 }
