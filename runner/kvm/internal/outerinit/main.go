@@ -1,8 +1,10 @@
 // Command outerinit is /init of the nested KVM test's outer guest (a QEMU
 // TCG VM with AMD SVM): it mounts /proc and /dev, loads the KVM modules
 // listed in /modules/order (none when the kernel has KVM built in), runs
-// /vmmrun with the arguments in /vmmrun.args (one per line), reports how
-// it exited, and powers off. It is static Go so the test needs no busybox.
+// /vmmrun with the arguments in /vmmrun.args (one per line, runs
+// separated by "---"), interrupts it when the inner guest asks for the
+// power button, reports how each run exited, and powers off. It is
+// static Go so the test needs no busybox.
 package main
 
 import (
@@ -52,10 +54,53 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	for _, run := range splitRuns(args) {
+		if err := vmmrun(run); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// splitRuns splits the argument lines into runs at "---" lines.
+func splitRuns(args []string) [][]string {
+	runs := [][]string{nil}
+	for _, a := range args {
+		if a == "---" {
+			runs = append(runs, nil)
+			continue
+		}
+		runs[len(runs)-1] = append(runs[len(runs)-1], a)
+	}
+	return runs
+}
+
+// pressLine is what the inner guest prints when it wants the power
+// button: vmmrun presses it when interrupted.
+const pressLine = "testinit: waiting for the power button"
+
+// vmmrun runs the VMM once, copying its output to the console and
+// interrupting it (a graceful stop) when the guest asks for that.
+func vmmrun(args []string) error {
 	cmd := exec.Command("/vmmrun", args...)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stdout
+	cmd.Stderr = os.Stdout
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
 	say("starting vmmrun")
-	err = cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting vmmrun: %w", err)
+	}
+	s := bufio.NewScanner(out)
+	for s.Scan() {
+		fmt.Println(s.Text())
+		if strings.Contains(s.Text(), pressLine) {
+			say("interrupting vmmrun")
+			cmd.Process.Signal(os.Interrupt)
+		}
+	}
+	err = cmd.Wait()
 	var ee *exec.ExitError
 	switch {
 	case errors.As(err, &ee):

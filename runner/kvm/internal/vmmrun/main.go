@@ -35,6 +35,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.CPUs, "cpus", 1, "vCPUs")
 	fs.Int64Var(&cfg.MemoryMiB, "mem", 256, "guest memory in MiB")
 	timeout := fs.Duration("timeout", 0, "stop the VM after this long (0: never)")
+	fs.DurationVar(&cfg.StopTimeout, "grace", 10*time.Second, "after an interrupt or the timeout, how long the guest has to power off once the power button is pressed")
 	trace := fs.Bool("trace", false, "print the boot timeline on stderr")
 	viaRunner := fs.Bool("via-runner", false, "boot through runner.BootWith and the kvm Backend (console filter, exit line) instead of kvm.Run")
 	if err := fs.Parse(args); err != nil {
@@ -75,7 +76,7 @@ func runBackend(ctx context.Context, cfg kvm.Config, trace bool, stderr io.Write
 	b := runner.Boot{
 		Kernel: cfg.Kernel, Initrd: cfg.Initrd, Cmdline: cfg.Cmdline, Disk: cfg.Disk,
 		CPUs: cfg.CPUs, MemoryMiB: cfg.MemoryMiB, Net: "none",
-		Stdout: cfg.Console, Verbose: stderr, StopTimeout: time.Second,
+		Stdout: cfg.Console, Verbose: stderr, StopTimeout: cfg.StopTimeout,
 	}
 	if trace {
 		b.Trace = runner.NewTimeline(stderr)
