@@ -95,7 +95,7 @@ func build(c *cache.Cache, digest string, m *v1.Manifest, rawCfg []byte) (*Image
 }
 
 // Flatten writes the image's root filesystem, with files (this
-// container's spec files) added, as one tar stream to w: see package
+// container's spec files: see FilesFor) added, as one tar stream to w: see package
 // flatten for its order and guarantees. Each layer is verified against its
 // DiffID while it is read. On error, what was written is to be discarded.
 func (img *Image) Flatten(ctx context.Context, w io.Writer, files []contract.File) error {
@@ -113,4 +113,16 @@ func (img *Image) Flatten(ctx context.Context, w io.Writer, files []contract.Fil
 		ls = append(ls, flatten.Layer{R: f, Size: info.Size(), DiffID: l.DiffID})
 	}
 	return wrapErr("flattening", img.Ref, flatten.Flatten(ctx, w, ls, files))
+}
+
+// FilesFor picks the spec files meant for one container, in their order,
+// for Flatten.
+func FilesFor(files []contract.File, container string) []contract.File {
+	var mine []contract.File
+	for _, f := range files {
+		if f.Container == container {
+			mine = append(mine, f)
+		}
+	}
+	return mine
 }

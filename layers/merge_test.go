@@ -77,3 +77,11 @@ func TestMerge(t *testing.T) {
 		})
 	}
 }
+
+func TestFilesFor(t *testing.T) {
+	files := []contract.File{{Path: "/a", Container: "web"}, {Path: "/b", Container: "db"}, {Path: "/c", Container: "web"}}
+	got := FilesFor(files, "web")
+	if len(got) != 2 || got[0].Path != "/a" || got[1].Path != "/c" {
+		t.Errorf("FilesFor(web) = %+v", got)
+	}
+}
