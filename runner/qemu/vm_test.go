@@ -134,6 +134,16 @@ func (w *watch) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// waitFor polls until s has been seen or the time is up.
+func (w *watch) waitFor(s string, within time.Duration) bool {
+	for end := time.Now().Add(within); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if strings.Contains(w.String(), s) {
+			return true
+		}
+	}
+	return false
+}
+
 func (w *watch) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -288,6 +298,8 @@ func TestVMHostForward(t *testing.T) {
 		t.Fatalf("the VM ended before httpd started: %+v (console %q)", r, w.String())
 	}
 	body, err := httpGet(fmt.Sprintf("http://127.0.0.1:%d/index.html", port), time.Minute)
+	// A press before the guest listens for it would be lost.
+	w.waitFor("waiting-for-power-button", time.Minute)
 	cancel()
 	r := <-done
 	if err != nil || strings.TrimSpace(body) != "hello-over-hostfwd" {
