@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -178,4 +179,24 @@ func mustReadDir(t *testing.T, d string) []os.DirEntry {
 		t.Fatal(err)
 	}
 	return des
+}
+
+func TestConcurrentResolves(t *testing.T) {
+	host := ti.Serve(t, map[string]v1.Image{"o/fixture:1": fixture(t)})
+	dir := t.TempDir()
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			img, err := NewResolver(WithCacheDir(dir)).Resolve(context.Background(), host+"/o/fixture:1")
+			if err == nil {
+				err = img.Flatten(context.Background(), io.Discard, nil)
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
 }
