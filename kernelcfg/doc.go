@@ -28,10 +28,11 @@
 // already has: a virtio-console port or vsock message to hyperstart; the
 // kernel needs nothing more for that.
 //
-// Booting: console=ttyS0 and `quiet` keep the console silent except
-// KERN_ERR lines; on microvm add tsc_early_khz=<host TSC kHz> (TSC
-// calibration without HPET or PM timer can hang under TCG) and pci=off, or
-// the kernel prints "PCI: Fatal: No config space access function found".
+// Booting: console=ttyS0 and `quiet` keep the console silent except a few
+// harmless KERN_ERR lines listed in QuietNoise (no PCI on microvm, the KVM
+// vendor module that does not match the CPU); a runner drops them with
+// IsQuietNoise. On microvm add tsc_early_khz=<host TSC kHz>: TSC
+// calibration without HPET or PM timer can hang under TCG.
 // CONFIG_PANIC_TIMEOUT=-1: a panic reboots at once, so run QEMU with
 // -no-reboot to see a panicking guest end instead of hang.
 //
