@@ -98,14 +98,16 @@ func newMachine(cfg Config) (m *machine, err error) {
 	if err := m.mapMemory(cfg.MemoryMiB << 20); err != nil {
 		return m, err
 	}
-	cmdline := cfg.Cmdline
+	var devs []boot.MMIODevice
 	if cfg.Disk != "" {
-		if cmdline, err = m.addDisk(cfg.Disk, cmdline); err != nil {
+		d, err := m.addDisk(cfg.Disk)
+		if err != nil {
 			return m, err
 		}
+		devs = append(devs, d)
 	}
 	m.uart = serial.New(cfg.Console, func() error { return m.irq(serial.COM1IRQ) })
-	entry, err := m.load(cfg, cmdline)
+	entry, err := m.load(cfg, devs)
 	if err != nil {
 		return m, err
 	}
@@ -133,24 +135,29 @@ func (m *machine) mapMemory(size int64) error {
 	return nil
 }
 
-func (m *machine) addDisk(path, cmdline string) (string, error) {
+// addDisk attaches path read-only as a virtio-blk device; the guest
+// finds it in the DSDT (an LNRO0005 device, as on QEMU's microvm).
+func (m *machine) addDisk(path string) (boot.MMIODevice, error) {
 	f, err := os.Open(path) // read-only: the artifact is immutable
 	if err != nil {
-		return "", fmt.Errorf("opening the disk: %w", err)
+		return boot.MMIODevice{}, fmt.Errorf("opening the disk: %w", err)
 	}
 	m.disk = f
 	fi, err := f.Stat()
 	if err != nil {
-		return "", fmt.Errorf("opening the disk: %w", err)
+		return boot.MMIODevice{}, fmt.Errorf("opening the disk: %w", err)
 	}
 	blk := virtio.NewBlk(f, fi.Size(), true, "hyper-artifact")
-	line := uint32(virtioIRQ + len(m.virtio))
-	base := uint64(boot.MMIOBase + len(m.virtio)*virtio.MMIOSize)
-	m.virtio = append(m.virtio, virtio.NewMMIO(blk, m.gmem, irqFunc(m.irq), line))
-	return fmt.Sprintf("%s virtio_mmio.device=4K@%#x:%d", cmdline, base, line), nil
+	d := boot.MMIODevice{
+		Base: uint32(boot.MMIOBase + len(m.virtio)*virtio.MMIOSize),
+		Size: virtio.MMIOSize,
+		IRQ:  uint32(virtioIRQ + len(m.virtio)),
+	}
+	m.virtio = append(m.virtio, virtio.NewMMIO(blk, m.gmem, irqFunc(m.irq), d.IRQ))
+	return d, nil
 }
 
-func (m *machine) load(cfg Config, cmdline string) (boot.Entry, error) {
+func (m *machine) load(cfg Config, devs []boot.MMIODevice) (boot.Entry, error) {
 	k, err := os.Open(cfg.Kernel)
 	if err != nil {
 		return boot.Entry{}, fmt.Errorf("opening the kernel: %w", err)
@@ -160,7 +167,7 @@ func (m *machine) load(cfg Config, cmdline string) (boot.Entry, error) {
 	if err != nil {
 		return boot.Entry{}, fmt.Errorf("opening the kernel: %w", err)
 	}
-	img := boot.Image{Kernel: k, KernelSize: kfi.Size(), Cmdline: cmdline, CPUs: cfg.CPUs}
+	img := boot.Image{Kernel: k, KernelSize: kfi.Size(), Cmdline: cfg.Cmdline, CPUs: cfg.CPUs, Devices: devs}
 	if cfg.Initrd != "" {
 		r, err := os.Open(cfg.Initrd)
 		if err != nil {

@@ -37,29 +37,29 @@ const (
 	lapicEnabled   = 1
 )
 
-// dsdtAML is Name (_S5, Package (2) { 5, 0 }): the SLP_TYP Linux writes
-// to PM1a_CNT, with SLP_EN, when it powers off.
-var dsdtAML = []byte{0x08, '_', 'S', '5', '_', 0x12, 0x05, 0x02, 0x0a, 0x05, 0x00}
-
 // writeACPI writes RSDP, XSDT, FADT, DSDT and MADT into area, which lies
 // at guest address base, and returns the RSDP's address.
-func writeACPI(area []byte, base uint64, cpus int) (uint64, error) {
+func writeACPI(area []byte, base uint64, cpus int, devs []MMIODevice) (uint64, error) {
 	clear(area)
 	const (
 		rsdpOff = 0x000
 		xsdtOff = 0x040
 		fadtOff = 0x100
-		dsdtOff = 0x300
-		madtOff = 0x400
+		madtOff = 0x300
+		dsdtOff = 0x1000
 	)
 	madtLen := hdrLen + 8 + 8*cpus + 12
-	if madtOff+madtLen > len(area) {
+	if madtOff+madtLen > dsdtOff {
 		return 0, fmt.Errorf("%w: %d do not fit the MADT", ErrTooManyCPUs, cpus)
 	}
 
-	dsdt := area[dsdtOff : dsdtOff+hdrLen+len(dsdtAML)]
+	aml := dsdt(devs)
+	if dsdtOff+hdrLen+len(aml) > len(area) {
+		return 0, fmt.Errorf("%w: %d devices do not fit the DSDT", ErrTooManyDevices, len(devs))
+	}
+	dsdt := area[dsdtOff : dsdtOff+hdrLen+len(aml)]
 	header(dsdt, "DSDT", 2)
-	copy(dsdt[hdrLen:], dsdtAML)
+	copy(dsdt[hdrLen:], aml)
 	checksum(dsdt, 9)
 
 	fadt := area[fadtOff : fadtOff+fadtLen]

@@ -104,6 +104,11 @@ func TestLoadErrors(t *testing.T) {
 		{"memory too small", 16 << 20, image(good, nil, "", 1), ErrMemory},
 		{"no CPUs", 64 << 20, image(good, nil, "", 0), ErrTooManyCPUs},
 		{"too many CPUs", 64 << 20, image(good, nil, "", 256), ErrTooManyCPUs},
+		{"too many devices", 64 << 20, func() Image {
+			img := image(good, nil, "", 1)
+			img.Devices = make([]MMIODevice, 5000)
+			return img
+		}(), ErrTooManyDevices},
 	}
 	for _, tt := range tests {
 		_, err := Load(make([]byte, tt.mem), tt.img)
@@ -116,7 +121,7 @@ func TestLoadErrors(t *testing.T) {
 func TestACPI(t *testing.T) {
 	for _, cpus := range []int{1, 4, 255} {
 		area := make([]byte, ACPIEnd-ACPIStart)
-		rsdp, err := writeACPI(area, ACPIStart, cpus)
+		rsdp, err := writeACPI(area, ACPIStart, cpus, []MMIODevice{{Base: MMIOBase, Size: 0x1000, IRQ: 5}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,8 +144,8 @@ func TestACPI(t *testing.T) {
 			t.Errorf("PM1a_CNT_BLK = %#x", got)
 		}
 		dsdt := table(t, at(binary.LittleEndian.Uint64(fadt[140:])))
-		if !bytes.Contains(dsdt, []byte("_S5_")) {
-			t.Errorf("DSDT has no _S5")
+		if !bytes.Contains(dsdt, []byte("_S5_")) || !bytes.Contains(dsdt, []byte("LNRO0005")) {
+			t.Errorf("DSDT lacks _S5 or the virtio-mmio device")
 		}
 		if got := binary.LittleEndian.Uint64(fadt[116+4:]); got != ResetPort || fadt[128] != resetValue {
 			t.Errorf("reset register %#x value %#x", got, fadt[128])

@@ -9,12 +9,13 @@ import (
 
 // Errors for kernels, initrds and command lines this loader cannot boot.
 var (
-	ErrNotBzImage   = errors.New("not a bzImage")
-	ErrOldProtocol  = errors.New("boot protocol too old (need 2.06+)")
-	ErrMemory       = errors.New("guest memory too small")
-	ErrCmdline      = errors.New("kernel command line too long")
-	ErrTooManyCPUs  = errors.New("too many vCPUs")
-	ErrMemoryTooBig = errors.New("guest memory too large")
+	ErrNotBzImage     = errors.New("not a bzImage")
+	ErrOldProtocol    = errors.New("boot protocol too old (need 2.06+)")
+	ErrMemory         = errors.New("guest memory too small")
+	ErrCmdline        = errors.New("kernel command line too long")
+	ErrTooManyCPUs    = errors.New("too many vCPUs")
+	ErrMemoryTooBig   = errors.New("guest memory too large")
+	ErrTooManyDevices = errors.New("too many devices")
 )
 
 // Offsets in the zero page (struct boot_params) and its setup header.
@@ -55,6 +56,9 @@ type Image struct {
 	InitrdSize int64
 	Cmdline    string
 	CPUs       int
+	// Devices are the virtio-mmio windows, described to the guest in the
+	// DSDT.
+	Devices []MMIODevice
 }
 
 // Entry is where vCPU 0 starts: 32-bit protected mode with flat segments,
@@ -92,7 +96,7 @@ func Load(mem []byte, img Image) (Entry, error) {
 	if err := loadInitrd(mem, zp, img, h, kernEnd); err != nil {
 		return Entry{}, err
 	}
-	rsdp, err := writeACPI(mem[ACPIStart:ACPIEnd], ACPIStart, img.CPUs)
+	rsdp, err := writeACPI(mem[ACPIStart:ACPIEnd], ACPIStart, img.CPUs, img.Devices)
 	if err != nil {
 		return Entry{}, err
 	}

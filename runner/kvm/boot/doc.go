@@ -2,7 +2,8 @@
 // 32-bit boot protocol (Documentation/arch/x86/boot.rst): the protected-
 // mode kernel, the zero page with its e820 map, the command line, the
 // initrd, and the ACPI tables (RSDP, XSDT, FADT, DSDT, MADT) that tell
-// the kernel how many CPUs it has and how to power off. It writes into a
+// the kernel how many CPUs it has, where its virtio-mmio devices are and
+// how to power off. It writes into a
 // byte slice and returns the vCPU entry state, so it is tested without KVM.
 //
 // Guest-physical memory map:

@@ -19,11 +19,9 @@ const (
 	eventSize = 24 // struct input_event on amd64
 )
 
-// waitPowerButton loads the button driver if it is a module, says it is
-// waiting (the outer init presses the button when it reads that line)
+// waitPowerButton says it is waiting (the outer init presses the button when it reads that line)
 // and reports whether KEY_POWER arrived within a minute.
 func waitPowerButton() bool {
-	loadModules("/modules")
 	var devs []string
 	for i := 0; i < 50 && len(devs) == 0; i++ {
 		devs, _ = filepath.Glob("/dev/input/event*")

@@ -1,8 +1,7 @@
 // Command testinit is the /init of the nested test's inner guest. It
-// prints Line; with testinit.disk on the command line it reads the first
-// sector of /dev/vda; with testinit.button it loads the modules in
-// /modules/order (the ACPI button driver and evdev, when not built in)
-// and waits for KEY_POWER, which the VMM sends as its graceful stop. Then,
+// prints Line and loads the modules in /modules/order (virtio and the
+// ACPI button driver, when the kernel does not have them built in); with testinit.disk on the command line it reads the first
+// sector of /dev/vda; with testinit.button it waits for KEY_POWER, which the VMM sends as its graceful stop. Then,
 // as hyperstart does, it prints the pod exit line and writes the status
 // (3, or 4 after the power button) to the exit port (contract.ExitPort)
 // with ioperm and OUTB, so it needs no /dev/port (Debian's kernel has
@@ -32,6 +31,7 @@ func main() {
 	mountAll()
 	cmdline, _ := os.ReadFile("/proc/cmdline")
 	status := 3
+	loadModules("/modules")
 	if strings.Contains(string(cmdline), "testinit.disk") {
 		checkDisk()
 	}
