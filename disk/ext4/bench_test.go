@@ -172,13 +172,15 @@ func BenchmarkMke2fs(b *testing.B) {
 	}
 	dir := b.TempDir()
 	tf, tree := benchTar(b, dir)
-	root, img := filepath.Join(dir, "root"), filepath.Join(dir, "mke2fs.ext4")
 	size := fmt.Sprintf("%dk", tree.BlockData*11/10/1024+4096)
 	b.SetBytes(tree.DataBytes)
 	b.ResetTimer()
+	n := 0
 	for b.Loop() {
-		os.RemoveAll(root)
-		os.Remove(img)
+		// A fresh directory and image each time: removing the last ones
+		// would be timed too.
+		n++
+		root, img := filepath.Join(dir, fmt.Sprint("root", n)), filepath.Join(dir, fmt.Sprint(n, ".ext4"))
 		if err := os.Mkdir(root, 0o755); err != nil {
 			b.Fatal(err)
 		}
