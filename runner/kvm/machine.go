@@ -98,6 +98,7 @@ func newMachine(cfg Config) (m *machine, err error) {
 	if err := m.mapMemory(cfg.MemoryMiB << 20); err != nil {
 		return m, err
 	}
+	m.mark("kvm: VM, irqchip, PIT and memory created")
 	var devs []boot.MMIODevice
 	if cfg.Disk != "" {
 		d, err := m.addDisk(cfg.Disk)
@@ -111,6 +112,7 @@ func newMachine(cfg Config) (m *machine, err error) {
 	if err != nil {
 		return m, err
 	}
+	m.mark("kvm: kernel, initrd and ACPI tables loaded")
 	if err := m.createVCPUs(cfg.CPUs, entry); err != nil {
 		return m, err
 	}

@@ -92,7 +92,11 @@ func (m *machine) shutdown(ctx context.Context, grace time.Duration) {
 		case <-t.C:
 		}
 	}
-	m.stop.set(outcome{how: fmt.Sprintf("did not stop within %v and was killed", grace), err: ctx.Err()})
+	how := howStopped
+	if grace > 0 {
+		how = fmt.Sprintf("did not stop within %v of the power button and was killed", grace)
+	}
+	m.stop.set(outcome{how: how, err: ctx.Err()})
 }
 
 // join kicks every vCPU out of the guest until all their threads are gone.
