@@ -169,10 +169,19 @@ func (o *options) resolve(ctx context.Context, pod *contract.Pod, baseDir string
 	if len(o.insecure) > 0 {
 		lopts = append(lopts, layers.WithInsecureRegistries(o.insecure...))
 	}
-	r := layers.NewResolver(lopts...)
+	resolvers := map[string]*layers.Resolver{}
 	images := make([]*layers.Image, len(pod.Containers))
 	for i := range pod.Containers {
 		c := &pod.Containers[i]
+		r, ok := resolvers[c.Platform]
+		if !ok {
+			popts := lopts
+			if c.Platform != "" {
+				popts = append(popts[:len(popts):len(popts)], layers.WithPlatform(c.Platform))
+			}
+			r = layers.NewResolver(popts...)
+			resolvers[c.Platform] = r
+		}
 		img, err := r.Resolve(ctx, c.Image)
 		if err != nil {
 			return nil, fmt.Errorf("container %q: %w", c.Name, err)
@@ -202,7 +211,7 @@ func writePodFS(ctx context.Context, path string, pod *contract.Pod, images []*l
 	for i, c := range pod.Containers {
 		pr, pw := io.Pipe()
 		go func() {
-			pw.CloseWithError(images[i].Flatten(ctx, pw, filesFor(pod, c.Name)))
+			pw.CloseWithError(images[i].Flatten(ctx, pw, layers.FilesFor(pod.Files, c.Name)))
 		}()
 		err := w.AddTar(contract.RootfsDir(c.Name), pr)
 		pr.CloseWithError(errors.New("pod filesystem writer stopped"))
@@ -218,16 +227,6 @@ func writePodFS(ctx context.Context, path string, pod *contract.Pod, images []*l
 		return 0, fmt.Errorf("sizing the pod filesystem: %w", err)
 	}
 	return st.Size, f.Close()
-}
-
-func filesFor(pod *contract.Pod, container string) []contract.File {
-	var out []contract.File
-	for _, f := range pod.Files {
-		if f.Container == container {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // writeInitrd puts hyperstart and the guest's copy of the contract into
