@@ -7,12 +7,14 @@ import (
 	"sync"
 
 	"github.com/hyperbuild/hyper/contract"
+	"github.com/hyperbuild/hyper/kernelcfg"
 )
 
 // DebugPrefix starts the lines hyperstart prints when the kernel command
-// line has contract.CmdlineDebug. When tracing, the console moves them
-// from the output to the timeline.
-const DebugPrefix = "hyperstart:"
+// line has contract.CmdlineDebug ("hyperstart: [   0.412s] mount proc");
+// its other lines (errors, restarts) have no timestamp and stay on the
+// console. When tracing, the console moves debug lines to the timeline.
+const DebugPrefix = "hyperstart: ["
 
 // maxHeld bounds how much of a line the console withholds while deciding
 // whether it is the exit line or a debug line.
@@ -25,8 +27,11 @@ var noise = []string{"\x1bc", "\x1b[?7l", "\x1b[2J"}
 
 // Console filters the guest's serial output on its way to the user: it
 // copies it unchanged except that it removes the exit line (keeping its
-// status), removes firmware terminal-reset sequences, and, when tracing,
-// moves hyperstart's debug lines to the timeline. Writes never fail and
+// status), removes firmware terminal-reset sequences, moves to the
+// timeline the kernel lines that are noise (kernelcfg.QuietNoise, which
+// `quiet` cannot hide, and every kernel line after the exit line, such as
+// "reboot: Power down"), and, when tracing, moves hyperstart's debug lines
+// to the timeline. Writes never fail and
 // never block on a failed output, so a closed stdout cannot stall a VM.
 type Console struct {
 	mu    sync.Mutex
@@ -163,12 +168,49 @@ func (c *Console) mayBeSpecial() bool {
 	if couldStart(s, contract.ExitLinePrefix) {
 		return true
 	}
+	if n, _ := kernelStamp(s); n > 0 {
+		return true
+	}
 	return c.trace != nil && couldStart(s, DebugPrefix)
 }
 
 // couldStart: s is a prefix of p, or starts with p.
 func couldStart(s, p string) bool {
 	return strings.HasPrefix(p, s) || strings.HasPrefix(s, p)
+}
+
+// kernelStamp matches a printk timestamp, "[    8.180287] ", at the start
+// of s: n > 0 while s is (the start of) one; complete when the whole stamp,
+// of length n, is there.
+func kernelStamp(s string) (n int, complete bool) {
+	i := 0
+	if i == len(s) || s[i] != '[' {
+		return 0, false
+	}
+	i++
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
+	digits, dot := 0, false
+	for ; i < len(s); i++ {
+		switch b := s[i]; {
+		case b >= '0' && b <= '9':
+			digits++
+		case b == '.' && !dot && digits > 0:
+			dot, digits = true, 0
+		case b == ']' && dot && digits > 0:
+			if i+1 == len(s) {
+				return i + 1, false
+			}
+			if s[i+1] != ' ' {
+				return 0, false
+			}
+			return i + 2, true
+		default:
+			return 0, false
+		}
+	}
+	return i, false
 }
 
 // endHeld decides a withheld line that is complete (newline seen) or at
@@ -184,6 +226,12 @@ func (c *Console) endHeld() {
 	if c.trace != nil && strings.HasPrefix(s, DebugPrefix) {
 		c.trace.Mark("%s", strings.TrimRight(s, "\r\n"))
 		return
+	}
+	if n, complete := kernelStamp(s); complete {
+		if msg := strings.TrimRight(s[n:], "\r\n"); c.reported || kernelcfg.IsQuietNoise(msg) {
+			c.trace.Mark("kernel: %s", msg)
+			return
+		}
 	}
 	c.pending.Write(c.line)
 }
