@@ -17,6 +17,7 @@ type appender struct {
 	buf   []byte // pending blocks, starting at block start
 	start uint64
 	sum   hash.Hash
+	end   uint64 // end of the highest block written
 	err   error
 }
 
@@ -64,6 +65,19 @@ func (a *appender) append(b []byte) (uint64, error) {
 	return blk, nil
 }
 
+// skip allocates n blocks without writing them.
+func (a *appender) skip(n uint64) error {
+	if err := a.check(n); err != nil {
+		return err
+	}
+	if err := a.flush(); err != nil {
+		return err
+	}
+	a.next += n
+	a.start = a.next
+	return nil
+}
+
 func (a *appender) flush() error {
 	if a.err != nil {
 		return a.err
@@ -83,5 +97,6 @@ func (a *appender) writeAt(b []byte, blk uint64) error {
 		a.err = fmt.Errorf("writing image at block %d: %w", blk, err)
 		return a.err
 	}
+	a.end = max(a.end, blk+uint64(len(b)/blockSize))
 	return nil
 }

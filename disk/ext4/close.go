@@ -65,8 +65,9 @@ func (w *Writer) close() (Stats, error) {
 		c := crc32c(crc32cLE32(w.seed, uint32(i)), d) // bg_checksum still zero
 		le16(d[descSize-2:], uint16(c))
 	}
-	if g.blocks > g.metaEnd {
-		// Give the image its full length; free blocks are otherwise unwritten.
+	if w.a.end < g.blocks {
+		// Give the image its full length: free blocks and unused inode
+		// table blocks are otherwise unwritten.
 		if err := w.a.writeAt(zeroBlock[:], g.blocks-1); err != nil {
 			return Stats{}, err
 		}
@@ -184,9 +185,7 @@ func (w *Writer) writeBitmaps(g *geometry, descs []byte) error {
 		}
 		d := descs[i*descSize:]
 		le16(d[0x0E:], uint16(free))
-		le16(d[0x12:], 0x4) // EXT4_BG_INODE_ZEROED
 		le16(d[0x1A:], uint16(crc32c(w.seed, b[:g.ipg/8])))
-		le16(d[0x1C:], uint16(free)) // unused inodes are all at the end
 		if _, err := w.a.append(b); err != nil {
 			return err
 		}
@@ -205,34 +204,47 @@ func (w *Writer) blockUsed(g *geometry, blk uint64) bool {
 	return !found
 }
 
-// writeInodeTables appends every group's inode table.
+// writeInodeTables appends every group's inode table. Only the blocks up to
+// the group's last used inode are written; the rest are left unwritten
+// (holes in a new file) and marked unused in the descriptor, which the
+// kernel and e2fsck honour with metadata_csum, so large free space does not
+// cost writing zeros.
 func (w *Writer) writeInodeTables(g *geometry, descs []byte) error {
 	const perChunk = appendBuf / inodeSize
+	const perBlock = blockSize / inodeSize
 	for i := uint64(0); i < g.groups; i++ {
+		first := i * g.ipg
+		used := min(g.ipg, g.usedInodes-min(g.usedInodes, first))
+		written := (used + perBlock - 1) / perBlock * perBlock
 		var dirs uint16
-		for first := uint64(0); first < g.ipg; first += perChunk {
-			n := min(perChunk, g.ipg-first)
+		for off := uint64(0); off < written; off += perChunk {
+			n := min(perChunk, written-off)
 			b := w.buf[:n*inodeSize]
 			clear(b)
-			for j := uint64(0); j < n; j++ {
-				ino := i*g.ipg + first + j + 1
-				if ino > g.usedInodes {
-					break
-				}
-				in := w.inodes.get(uint32(ino))
+			for j := uint64(0); j < n && off+j < used; j++ {
+				ino := uint32(first + off + j + 1)
+				in := w.inodes.get(ino)
 				if in.mode == 0 {
 					continue // reserved inode
 				}
 				if in.isDir() {
 					dirs++
 				}
-				in.encode(b[j*inodeSize:(j+1)*inodeSize], uint32(ino), w.seed)
+				in.encode(b[j*inodeSize:(j+1)*inodeSize], ino, w.seed)
 			}
 			if _, err := w.a.append(b); err != nil {
 				return err
 			}
 		}
-		le16(descs[i*descSize+0x10:], dirs)
+		if err := w.a.skip((g.ipg - written) / perBlock); err != nil {
+			return err
+		}
+		d := descs[i*descSize:]
+		le16(d[0x10:], dirs)
+		le16(d[0x1C:], uint16(g.ipg-used)) // bg_itable_unused
+		if written == g.ipg {
+			le16(d[0x12:], 0x4) // EXT4_BG_INODE_ZEROED
+		}
 	}
 	return nil
 }
