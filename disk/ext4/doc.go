@@ -5,28 +5,34 @@
 // place in the image while the tar is read; everything whose size is only
 // known at the end (directories, inode tables, bitmaps, group descriptors,
 // superblock) is written by Close. Memory grows with the number of entries
-// (about 200 bytes each plus their names), never with file sizes.
+// (a few hundred bytes each plus their names), never with file sizes.
 //
-//	w := ext4.NewWriter(f, ext4.WithLabel("hyper-pod"))
-//	err := w.AddTar("containers/web/rootfs", tarStream)
+//	w, err := ext4.NewWriter(f, ext4.WithLabel("hyper-pod"))
+//	err = w.AddTar("containers/web/rootfs", tarStream)
 //	st, err := w.Close() // st.Size is the image size in bytes
 //
 // The image has 4 KiB blocks, 256-byte inodes, extents, flex_bg, no journal,
 // sparse_super2 without backup superblocks, metadata checksums
-// (metadata_csum with csum_seed) and hashed directories (dir_index, half-MD4)
-// for directories larger than one block. Layout: superblock, group descriptors
-// (space reserved for up to WithMaxSize), file data in tar order, then
-// directories, bitmaps and inode tables, then free space.
+// (metadata_csum with csum_seed) and hashed directories (dir_index,
+// half-MD4) for directories larger than one block. Layout: superblock,
+// group descriptors (space reserved for up to WithMaxSize), file data in tar
+// order, then directories, bitmaps and inode tables, then free space. Free
+// blocks and unused inode-table blocks are not written: give NewWriter a new
+// (empty) file, which then ends up sparse and exactly Stats.Size long.
 //
 // Tar semantics: every entry lands under the AddTar prefix; missing parent
 // directories are created 0755 root:root. A directory entry repeated (or
 // naming an implicit or already present directory) updates its metadata and
 // keeps its children, like tar -x; any other repeated path is an error
-// (ErrDuplicate), as is a hard link to a missing or directory target.
-// Full blocks of zeros are not stored (files stay or become sparse).
-// Extended attributes come from PAX records "SCHILY.xattr.NAME"; POSIX ACLs
-// there are converted to ext4's on-disk ACL format. A socket is an entry
-// whose mode carries S_IFSOCK (tar has no socket type).
+// (ErrDuplicate), as is a hard link to a missing or directory target
+// (ErrLinkTarget): the input is expected flattened, targets before links.
+// Full blocks of zeros are not stored (files stay or become sparse; holes
+// of tar sparse entries are read as zeros, so a huge sparse entry costs
+// time, not space). Extended attributes come from PAX records
+// "SCHILY.xattr.NAME", in the inode when they fit, else in one extra block;
+// POSIX ACLs there are converted to ext4's on-disk ACL format. A socket is
+// an entry whose mode carries S_IFSOCK (tar has no socket type). Errors name
+// the entry and wrap one of the Err values; after one the Writer is done.
 //
 // Timestamps keep nanoseconds and use ext4's extra epoch bits, so dates
 // from 1901 to 2310 are stored exactly (later ones are clamped: e2fsck reads
