@@ -2,6 +2,7 @@ package virtio
 
 import (
 	"bytes"
+	"encoding/binary"
 	"testing"
 
 	"github.com/hyperbuild/hyper/runner/kvm/guestmem"
@@ -104,6 +105,68 @@ func FuzzBlk(f *testing.F) {
 		var cfg [64]byte
 		d.mmio.Read(regConfig+uint64(qsize), cfg[:qsize%64])
 		if !bytes.Equal(disk.b, orig) {
+			t.Fatalf("read-only disk changed")
+		}
+	})
+}
+
+// FuzzBlkChains is FuzzBlk with structure: the fuzzer writes descriptors
+// (address, length, flags, next) and requests (type, sector) as records,
+// with addresses folded into and just past guest memory, so it spends
+// its time on chains a driver could plausibly build — mixed directions,
+// indirect tables, loops, short headers, buffers across the end of RAM —
+// instead of on rings that never parse. The invariants are FuzzBlk's.
+func FuzzBlkChains(f *testing.F) {
+	f.Add(true, []byte{
+		0, 0x10, 0, 16, 0, 0, 1, 1, // header, NEXT -> 1
+		0, 0x20, 0x00, 0x02, 0, 0, 3, 2, // 512 bytes, WRITE|NEXT -> 2
+		0, 0x30, 1, 0, 0, 0, 2, 0, // status, WRITE
+	})
+	f.Add(false, []byte{0, 0x10, 0, 48, 0, 0, 4, 0, 0, 0x20, 0, 16, 0, 0, 1, 1})
+	f.Fuzz(func(t *testing.T, readOnly bool, data []byte) {
+		const memSize = 64 << 10
+		const indirectTable = tData + 0x800
+		disk := newDisk(8)
+		orig := append([]byte(nil), disk.b...)
+		mem := guestmem.New(make([]byte, memSize))
+		for i := range mem.Bytes() {
+			mem.Bytes()[i] = byte(i * 31)
+		}
+		d := &driver{t: t, mem: mem, irq: &countIRQ{}}
+		d.mmio = NewMMIO(NewBlk(disk, int64(len(disk.b)), readOnly, "x"), mem, d.irq, 5)
+		d.w(regStatus, StatusAcknowledge|StatusDriver)
+		feat := uint64(blkFeatures)
+		d.w(regDriverFeatures, uint32(feat))
+		d.w(regDriverFeatSel, 1)
+		d.w(regDriverFeatures, uint32(feat>>32))
+		d.w(regStatus, StatusAcknowledge|StatusDriver|StatusFeaturesOK)
+		d.w(regQueueNum, tQSize)
+		d.w(regQueueDescLow, tDesc)
+		d.w(regQueueAvailLow, tAvail)
+		d.w(regQueueUsedLow, tUsed)
+		d.w(regQueueReady, 1)
+		d.w(regStatus, StatusAcknowledge|StatusDriver|StatusFeaturesOK|StatusDriverOK)
+		// Records of 8 bytes: addr (2 bytes, scaled), len (2), type byte
+		// for the request at that buffer, sector byte, flags, next.
+		var table uint64 = tDesc
+		for i := 0; len(data) >= 8 && i < 2*tQSize; i, data = i+1, data[8:] {
+			addr := uint64(binary.LittleEndian.Uint16(data[0:])) * 2 // 0..128 KiB: past the end too
+			n := uint32(binary.LittleEndian.Uint16(data[2:]))
+			mem.Write(addr, []byte{data[4], 0, 0, 0, 0, 0, 0, 0, data[5]}) // type ... sector (ignored if out of range)
+			flags, next := uint16(data[6]&7), uint16(data[7]%(tQSize+2))
+			if flags&descFIndirect != 0 && i < tQSize {
+				addr, n = indirectTable, uint32(data[5]%20)*descSize
+			}
+			if i == tQSize {
+				table = indirectTable // the rest go to the indirect table
+			}
+			d.putDesc(table, i%tQSize, addr, n, flags, next)
+		}
+		heads := []uint16{0, 1, 2, 0}
+		for _, h := range heads {
+			d.publish(h)
+		}
+		if readOnly && !bytes.Equal(disk.b, orig) {
 			t.Fatalf("read-only disk changed")
 		}
 	})
