@@ -29,9 +29,10 @@ var noise = []string{"\x1bc", "\x1b[?7l", "\x1b[2J"}
 // copies it unchanged except that it removes the exit line (keeping its
 // status), removes firmware terminal-reset sequences, moves to the
 // timeline the kernel lines that are noise (kernelcfg.QuietNoise, which
-// `quiet` cannot hide, and every kernel line after the exit line, such as
-// "reboot: Power down"), and, when tracing, moves hyperstart's debug lines
-// to the timeline. Writes never fail and
+// `quiet` cannot hide) and every line after the exit line (the kernel
+// powering off: "reboot: Power down"), and, when tracing, moves
+// hyperstart's debug lines (its own and those it prints inside
+// containers, "NAME | hyperstart: [...") to the timeline. Writes never fail and
 // never block on a failed output, so a closed stdout cannot stall a VM.
 type Console struct {
 	mu    sync.Mutex
@@ -162,16 +163,55 @@ func (c *Console) content(b byte) {
 }
 
 // mayBeSpecial reports whether the withheld line can still turn out to be
-// the exit line or (when tracing) a debug line.
+// one the console takes out of the output: the exit line, a line after it,
+// kernel noise, or (when tracing) a hyperstart debug line, possibly from
+// inside a container ("web | hyperstart: [...").
 func (c *Console) mayBeSpecial() bool {
 	s := strings.TrimLeft(string(c.line), " \t\r")
-	if couldStart(s, contract.ExitLinePrefix) {
+	if c.reported || couldStart(s, contract.ExitLinePrefix) {
 		return true
 	}
-	if n, _ := kernelStamp(s); n > 0 {
+	rest := s
+	if n, complete := kernelStamp(s); n > 0 && !complete {
+		return true
+	} else if complete {
+		rest = s[n:]
+	}
+	for _, n := range kernelcfg.QuietNoise {
+		if couldStart(rest, n) {
+			return true
+		}
+	}
+	if c.trace == nil {
+		return false
+	}
+	if couldStart(s, DebugPrefix) {
 		return true
 	}
-	return c.trace != nil && couldStart(s, DebugPrefix)
+	n, possible := containerPrefix(s)
+	return possible && (n == 0 || couldStart(s[n:], DebugPrefix))
+}
+
+// containerPrefix matches hyperstart's "NAME | " before a container's
+// output: possible while s can still start with one; n is its length once
+// it is complete.
+func containerPrefix(s string) (n int, possible bool) {
+	i := strings.IndexAny(s, " |")
+	if i < 0 {
+		return 0, true // still in the name
+	}
+	if i == 0 {
+		return 0, false
+	}
+	const sep = " | "
+	tail := s[i:]
+	if len(tail) < len(sep) {
+		return 0, strings.HasPrefix(sep, tail)
+	}
+	if !strings.HasPrefix(tail, sep) {
+		return 0, false
+	}
+	return i + len(sep), true
 }
 
 // couldStart: s is a prefix of p, or starts with p.
@@ -218,18 +258,31 @@ func kernelStamp(s string) (n int, complete bool) {
 func (c *Console) endHeld() {
 	c.holding, c.midLine = false, false
 	s := strings.TrimLeft(string(c.line), " \t\r")
+	msg := strings.TrimRight(s, "\r\n")
 	if st, ok := contract.ParseExitLine(s); ok && strings.HasPrefix(s, contract.ExitLinePrefix) {
 		c.status, c.reported = st, true
 		c.trace.Mark("pod exited with status %d", st)
 		return
 	}
-	if c.trace != nil && strings.HasPrefix(s, DebugPrefix) {
-		c.trace.Mark("%s", strings.TrimRight(s, "\r\n"))
+	if c.reported {
+		// hyperstart is done; what follows is the kernel powering off.
+		c.trace.Mark("after exit: %s", msg)
 		return
 	}
-	if n, complete := kernelStamp(s); complete {
-		if msg := strings.TrimRight(s[n:], "\r\n"); c.reported || kernelcfg.IsQuietNoise(msg) {
-			c.trace.Mark("kernel: %s", msg)
+	if n, complete := kernelStamp(msg); complete {
+		msg = msg[n:]
+	}
+	if kernelcfg.IsQuietNoise(msg) {
+		c.trace.Mark("kernel: %s", msg)
+		return
+	}
+	if c.trace != nil {
+		d := s
+		if n, _ := containerPrefix(s); n > 0 {
+			d = s[n:]
+		}
+		if strings.HasPrefix(d, DebugPrefix) {
+			c.trace.Mark("%s", strings.TrimRight(s, "\r\n"))
 			return
 		}
 	}

@@ -70,7 +70,10 @@ func (q *Backend) Run(ctx context.Context, b runner.Boot) (runner.Result, error)
 	var mu sync.Mutex
 	var reason string
 	onEvent := func(e qmpEvent) {
-		b.Trace.Mark("qemu: event %s %s", e.Name, e.Data)
+		switch e.Name {
+		case "SHUTDOWN", "POWERDOWN", "RESET", "GUEST_PANICKED":
+			b.Trace.Mark("qemu: event %s %s", e.Name, e.Data)
+		}
 		if e.Name == "SHUTDOWN" {
 			mu.Lock()
 			reason = e.shutdownReason()
