@@ -8,6 +8,7 @@ import (
 // geometry is the group layout decided at Close.
 type geometry struct {
 	groups     uint64
+	bpg        uint64 // blocks per group
 	ipg        uint64 // inodes per group
 	itb        uint64 // inode table blocks per group
 	blocks     uint64 // total blocks
@@ -131,9 +132,16 @@ func (w *Writer) layout() (*geometry, error) {
 		if need := (total + blocksPerGroup - 1) / blocksPerGroup; need > groups {
 			continue
 		}
-		total = max(total, (groups-1)*blocksPerGroup+1)
+		// When the inodes, not the blocks, need this many groups, shrink
+		// the groups rather than pad the image to fill the last one; each
+		// group must still hold its inode table and bitmaps (e2fsck).
+		bpg := uint64(blocksPerGroup)
+		if groups > 1 {
+			bpg = min(bpg, max(((total+groups-1)/groups+7)&^7, (itb+4+7)&^7))
+		}
+		total = max(total, (groups-1)*bpg+1)
 		g := &geometry{
-			groups: groups, ipg: ipg, itb: itb, blocks: total,
+			groups: groups, ipg: ipg, itb: itb, blocks: total, bpg: bpg,
 			dataStart: 1 + w.gdtBlocks, metaStart: dataEnd, metaEnd: metaEnd,
 			gdtBlocks:  (groups + descsPerBlock - 1) / descsPerBlock,
 			usedInodes: used,
@@ -152,11 +160,11 @@ func (w *Writer) writeBitmaps(g *geometry, descs []byte) error {
 	b := w.buf[:blockSize]
 	for i := uint64(0); i < g.groups; i++ {
 		clear(b)
-		first := i * blocksPerGroup
+		first := i * g.bpg
 		var free uint64
-		for bit := uint64(0); bit < blocksPerGroup; bit++ {
+		for bit := uint64(0); bit < 8*blockSize; bit++ {
 			blk := first + bit
-			if blk >= g.blocks || w.blockUsed(g, blk) {
+			if bit >= g.bpg || blk >= g.blocks || w.blockUsed(g, blk) {
 				b[bit/8] |= 1 << (bit % 8)
 			} else {
 				free++
@@ -167,7 +175,7 @@ func (w *Writer) writeBitmaps(g *geometry, descs []byte) error {
 		le32(d[0x04:], uint32(g.inodeBitmap(i)))
 		le32(d[0x08:], uint32(g.inodeTable(i)))
 		le16(d[0x0C:], uint16(free))
-		le16(d[0x18:], uint16(crc32c(w.seed, b)))
+		le16(d[0x18:], uint16(crc32c(w.seed, b[:g.bpg/8])))
 		if _, err := w.a.append(b); err != nil {
 			return err
 		}
@@ -259,8 +267,8 @@ func (w *Writer) superblock(b []byte, g *geometry, uuid [16]byte, free uint64) {
 	le32(b[0x14:], 0) // first data block
 	le32(b[0x18:], 2) // log2(block size) - 10
 	le32(b[0x1C:], 2)
-	le32(b[0x20:], blocksPerGroup)
-	le32(b[0x24:], blocksPerGroup)
+	le32(b[0x20:], uint32(g.bpg))
+	le32(b[0x24:], uint32(g.bpg))
 	le32(b[0x28:], uint32(g.ipg))
 	le32(b[0x2C:], uint32(t.sec)) // mtime
 	le32(b[0x30:], uint32(t.sec)) // wtime

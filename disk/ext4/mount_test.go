@@ -138,3 +138,24 @@ func TestKernelMount(t *testing.T) {
 		}
 	}
 }
+
+// TestKernelMountManyInodes mounts an image whose inodes span two groups
+// and whose last group is a single block.
+func TestKernelMountManyInodes(t *testing.T) {
+	needTools(t)
+	img, st := manyInodesImage(t)
+	root := mountImage(t, img)
+	t.Logf("stats: %+v", st)
+	for _, p := range []string{"d00/f0000", "d20/f0500", "d39/f0999"} {
+		if _, err := os.Stat(filepath.Join(root, p)); err != nil {
+			t.Errorf("stat %s: %v", p, err)
+		}
+	}
+	var fs unix.Statfs_t
+	if err := unix.Statfs(root, &fs); err != nil {
+		t.Fatal(err)
+	}
+	if fs.Files != uint64(st.Inodes) || fs.Ffree != uint64(st.Inodes-st.UsedInodes) {
+		t.Errorf("statfs: %d inodes, %d free; want %d, %d", fs.Files, fs.Ffree, st.Inodes, st.Inodes-st.UsedInodes)
+	}
+}
