@@ -17,11 +17,14 @@ const (
 )
 
 // watchPowerButton turns a press of the ACPI power button into a stop
-// request. On q35/pc, QEMU's system_powerdown (and a cloud console's
-// "shut down") raises the ACPI power-button event; the kernel's button
-// driver reports it as KEY_POWER on the input device named "Power
-// Button". QEMU's microvm without ACPI has no such path: stop the pod
-// there with SIGTERM to PID 1 (e.g. a container running kill -TERM 1).
+// request. QEMU's system_powerdown (and a cloud console's "shut down")
+// raises the ACPI power-button event: on q35/pc through the fixed PWRF
+// event, on microvm (acpi=on, its default) through the Generic Event
+// Device; either way the kernel's button driver reports KEY_POWER on the
+// input device named "Power Button" (both checked under QEMU 7.2 TCG with
+// the hyperkernel). A machine without ACPI (microvm,acpi=off) has no
+// such path: stop the pod there with SIGTERM to PID 1 (kill -TERM 1 from
+// a container) or let the runner kill the VM.
 func watchPowerButton(l *Log, stop chan<- string) {
 	dev := ""
 	// The ACPI button may register a little after init starts.
