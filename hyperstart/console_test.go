@@ -112,7 +112,7 @@ func TestLogDebug(t *testing.T) {
 	l.Printf("shown %d", 1)
 	l.debug = true
 	l.Debugf("mount %s", "proc")
-	want := "hyperstart: shown 1\nhyperstart: [   0.012s] mount proc\n"
+	want := "hyperstart: shown 1\nhyperstart: [  0.012s] mount proc\n"
 	if got := buf.String(); got != want {
 		t.Errorf("log = %q, want %q", got, want)
 	}
@@ -127,7 +127,7 @@ func TestLogDebug(t *testing.T) {
 		l.Debugf("late")
 		want := "hyperstart: error\n"
 		if on {
-			want += "hyperstart: [   0.000s] early\nhyperstart: [   0.000s] late\n"
+			want += "hyperstart: [  0.000s] early\nhyperstart: [  0.000s] late\n"
 		}
 		if got := buf.String(); got != want {
 			t.Errorf("held log, debug %v = %q, want %q", on, got, want)

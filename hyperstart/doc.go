@@ -8,7 +8,7 @@
 // executes a plan and, with hyper.debug on the kernel command line, logs
 // each step with its time since boot:
 //
-//	hyperstart: [  0.412s] mount proc on /proc (proc)
+//	hyperstart: [  0.412s] mount proc on /proc (proc) nosuid,nodev,noexec
 //
 // Each container runs in its own mount namespace only: PID 1 re-executes
 // itself ("/init exec-container NAME") with CLONE_NEWNS; that child mounts

@@ -67,7 +67,7 @@ func (l *Log) Debugf(format string, args ...any) {
 	if !l.debug && !l.holding {
 		return
 	}
-	s := fmt.Sprintf("hyperstart: [%8.3fs] ", l.now().Seconds()) + fmt.Sprintf(format, args...) + "\n"
+	s := fmt.Sprintf("hyperstart: [%7.3fs] ", l.now().Seconds()) + fmt.Sprintf(format, args...) + "\n"
 	if l.holding {
 		l.held = append(l.held, s)
 		return

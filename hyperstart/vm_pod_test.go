@@ -161,3 +161,29 @@ func TestVMGracefulStop(t *testing.T) {
 		t.Errorf("pod status %d, qemu exit %d; want 137, %d", r.Status, r.Exit, debugExit(137))
 	}
 }
+
+func TestVMRestartAlways(t *testing.T) {
+	e := requireVM(t)
+	looper := shContainer("looper", `n=$(cat /state/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /state/n; echo "loop $n"; exit 0`)
+	looper.Restart = contract.RestartAlways
+	looper.Mounts = []contract.Mount{{Volume: "state", Path: "/state"}}
+	// The pod stays up while looper keeps exiting 0; watcher ends it.
+	watcher := shContainer("watcher", `trap 'exit 0' TERM
+while [ "$(cat /state/n 2>/dev/null || echo 0)" -lt 3 ]; do sleep 0.1; done
+echo "saw 3 runs"; kill -TERM 1; while :; do sleep 0.1; done`)
+	watcher.Mounts = []contract.Mount{{Volume: "state", Path: "/state"}}
+	p := busyboxPod("always", looper, watcher)
+	p.Volumes = []contract.Volume{{Name: "state", Type: contract.VolumeTmpfs}}
+	r := e.bootPod(t, p, bootOpts{})
+	for _, want := range []string{"looper | loop 3", "watcher | saw 3 runs", "hyperstart: stopping the pod (terminated)"} {
+		if !r.has(want) {
+			t.Errorf("console lacks %q", want)
+		}
+	}
+	if !r.contains(`container "looper" exited with status 0 after`) || !r.contains("(restart 2, policy always)") {
+		t.Errorf("looper's restarts are not logged")
+	}
+	if r.Status != 0 {
+		t.Errorf("pod status %d, want 0", r.Status)
+	}
+}
