@@ -31,4 +31,8 @@
 // hyperboot dies. -no-reboot turns a guest reset or triple fault into an
 // exit, reported as runner.ErrNoStatus ("guest reset without reporting a
 // status"). The temporary directory holding the QMP socket is removed.
+//
+// The full QEMU command line is written to Boot.Verbose (hyperboot -v), so
+// a failing boot can be reproduced by hand. HYPERBOOT_QEMU_MACHINE and
+// HYPERBOOT_QEMU_ACCEL override the machine type and accelerator.
 package qemu

@@ -57,11 +57,24 @@ func (q *Backend) binary() (string, error) {
 	return p, nil
 }
 
+// Environment overrides for the zero Backend (what hyperboot uses), to
+// compare machine types or force software emulation without a rebuild.
+const (
+	EnvMachine = "HYPERBOOT_QEMU_MACHINE" // microvm, q35 or pc
+	EnvAccel   = "HYPERBOOT_QEMU_ACCEL"   // kvm or tcg
+)
+
 // choose fills in the machine type and accelerator.
 func (q *Backend) choose() (machine, accel string, why string) {
 	machine, accel = q.Machine, q.Accel
 	if machine == "" {
+		machine = os.Getenv(EnvMachine)
+	}
+	if machine == "" {
 		machine = Microvm
+	}
+	if accel == "" {
+		accel = os.Getenv(EnvAccel)
 	}
 	if accel == "" {
 		if err := runner.KVMUsable(); err != nil {
