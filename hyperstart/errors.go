@@ -17,4 +17,8 @@ var (
 	// ErrNoProcess means the builder left a container without its final
 	// Process.
 	ErrNoProcess = errors.New("container has no process (image not resolved)")
+	// ErrVolumeType means a volume's type is not one hyperstart provides.
+	ErrVolumeType = errors.New("volume type not supported (tmpfs only)")
+	// ErrNoVolume means a container mounts a volume the pod lacks.
+	ErrNoVolume = errors.New("no such volume in the pod")
 )

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hyperbuild/hyper/contract"
@@ -23,7 +24,33 @@ func readContract(path string) (*contract.Pod, error) {
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("checking the contract %s: %w", path, err)
 	}
+	if err := checkVolumes(&p); err != nil {
+		return nil, fmt.Errorf("checking the contract %s: %w", path, err)
+	}
 	return &p, nil
+}
+
+// checkVolumes refuses what this hyperstart cannot provide: volume types
+// other than tmpfs, and mounts of volumes the pod does not declare.
+func checkVolumes(p *contract.Pod) error {
+	vols := map[string]bool{}
+	for _, v := range p.Volumes {
+		if v.Type != contract.VolumeTmpfs && v.Type != "" {
+			return fmt.Errorf("volume %q: type %q: %w", v.Name, v.Type, ErrVolumeType)
+		}
+		vols[v.Name] = true
+	}
+	for _, c := range p.Containers {
+		for _, m := range c.Mounts {
+			if !vols[m.Volume] {
+				return fmt.Errorf("container %q mounts volume %q: %w", c.Name, m.Volume, ErrNoVolume)
+			}
+			if !strings.HasPrefix(m.Path, "/") {
+				return fmt.Errorf("container %q mounts volume %q at %q: not an absolute path", c.Name, m.Volume, m.Path)
+			}
+		}
+	}
+	return nil
 }
 
 // DefaultStopTimeout is how long a container has after its stop signal

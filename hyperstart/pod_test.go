@@ -1,7 +1,12 @@
 package hyperstart
 
 import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,5 +122,49 @@ func TestBuildEnv(t *testing.T) {
 	in := []string{"PATH=/x", "HOME=/h", "HOSTNAME=other"}
 	if got := BuildEnv(in, "web", "/root"); !reflect.DeepEqual(got, in) {
 		t.Errorf("BuildEnv kept = %q, want %q", got, in)
+	}
+}
+
+func TestCheckVolumes(t *testing.T) {
+	ok := testPod()
+	if err := checkVolumes(ok); err != nil {
+		t.Errorf("checkVolumes(testPod) = %v", err)
+	}
+	badType := testPod()
+	badType.Volumes[0].Type = "disk"
+	if err := checkVolumes(badType); !errors.Is(err, ErrVolumeType) {
+		t.Errorf("disk volume: %v, want ErrVolumeType", err)
+	}
+	unknown := testPod()
+	unknown.Containers[1].Mounts = []contract.Mount{{Volume: "nope", Path: "/x"}}
+	if err := checkVolumes(unknown); !errors.Is(err, ErrNoVolume) {
+		t.Errorf("unknown volume: %v, want ErrNoVolume", err)
+	}
+	relative := testPod()
+	relative.Containers[0].Mounts[0].Path = "srv"
+	if err := checkVolumes(relative); err == nil {
+		t.Error("relative mount path accepted")
+	}
+}
+
+func TestReadContract(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, p *contract.Pod) string {
+		b, _ := json.Marshal(p)
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, b, 0o644)
+		return path
+	}
+	got, err := readContract(write("ok.json", testPod()))
+	if err != nil || !reflect.DeepEqual(got, testPod()) {
+		t.Errorf("readContract round trip = %+v, %v", got, err)
+	}
+	old := testPod()
+	old.Version = 99
+	if _, err := readContract(write("old.json", old)); err == nil || !strings.Contains(err.Error(), "version") {
+		t.Errorf("version 99: %v", err)
+	}
+	if _, err := readContract(filepath.Join(dir, "missing.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing: %v", err)
 	}
 }

@@ -39,7 +39,13 @@ func TestVMExecErrors(t *testing.T) {
 	notExec := shContainer("notexec", "")
 	notExec.Process.Args = []string{"/etc/passwd"}
 	notExec.Process.User = "app"
-	r := e.bootPod(t, busyboxPod("errs", missing, notExec), bootOpts{})
+	// Without hyper.debug hyperstart prints only errors and the exit line.
+	r := e.bootPod(t, busyboxPod("errs", missing, notExec), bootOpts{append: "hyper.debug=0"})
+	for _, l := range r.Lines {
+		if strings.Contains(l, "hyperstart: [") {
+			t.Errorf("debug line without hyper.debug: %q", l)
+		}
+	}
 	for _, want := range []string{
 		`missing | hyperstart: container "missing": /no/such/binary: not found (exit 127)`,
 		`notexec | hyperstart: container "notexec": /etc/passwd: cannot execute: permission denied (exit 126)`,
