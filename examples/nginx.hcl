@@ -11,6 +11,11 @@ variable "image" {
   default = "docker.io/library/nginx:1.27"
 }
 
+variable "port" {
+  type    = number
+  default = 8080
+}
+
 pod "nginx" {
   memory = "512MiB"
 
@@ -20,7 +25,7 @@ pod "nginx" {
   }
 
   port {
-    host  = 8080
+    host  = var.port
     guest = 80
   }
 }

@@ -27,11 +27,14 @@ var (
 
 // Tools builds hyperstart (static, as make build does) and hyperbuild once
 // per test binary into one directory and returns it. The hyperboot suite
-// uses this hyperbuild to make the artifacts it boots. The directory is
-// the first caller's t.TempDir(): each suite has one test that runs it.
+// uses this hyperbuild to make the artifacts it boots. Cleanup removes
+// the directory.
 func Tools(t testing.TB) string {
 	buildOnce.Do(func() {
-		toolsDir = t.TempDir()
+		toolsDir, buildErr = os.MkdirTemp("", "hyper-tools-")
+		if buildErr != nil {
+			return
+		}
 		for _, b := range []struct{ pkg, out, cgo string }{
 			{"./cmd/hyperstart", "hyperstart", "CGO_ENABLED=0"},
 			{"./cmd/hyperbuild", "hyperbuild", ""},
@@ -54,14 +57,24 @@ func Tools(t testing.TB) string {
 	return toolsDir
 }
 
+// Cleanup removes what Tools built; call it from TestMain after the tests.
+func Cleanup() {
+	if toolsDir != "" {
+		os.RemoveAll(toolsDir)
+	}
+}
+
 func repoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
 // Params returns the testscript parameters shared by both CLIs' suites.
+// testscript.Main exits the process itself, so the suite's one test
+// removes the tools when it ends.
 func Params(t *testing.T, dir string) testscript.Params {
 	tools := Tools(t)
+	t.Cleanup(Cleanup)
 	cache := os.Getenv("HYPER_CACHE")
 	if cache == "" {
 		if c, err := os.UserCacheDir(); err == nil {
