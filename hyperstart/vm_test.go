@@ -16,14 +16,16 @@ import (
 
 	"github.com/hyperbuild/hyper/contract"
 	"github.com/hyperbuild/hyper/initrd"
+	"github.com/hyperbuild/hyper/kernelcfg"
 )
 
 // VM tests boot real pods under QEMU (software emulation is enough): the
 // static hyperstart built from this tree as /init of an initramfs written
 // by package initrd, and an ext4 pod partition made with mke2fs -d from
-// containers whose rootfs is the host's static busybox. They need
-// HYPER_KERNEL (a hyperkernel bzImage: `hyperbuild kernel` builds one),
-// qemu-system-x86_64, mke2fs and a static busybox, and skip without them.
+// containers whose rootfs is the host's static busybox. They need a
+// hyperkernel (HYPER_KERNEL, else kernelcfg's cache: `hyperbuild kernel`
+// builds it), qemu-system-x86_64, mke2fs and a static busybox, and skip
+// without them.
 
 // vmEnv is what every VM test needs, found once.
 type vmEnv struct {
@@ -52,7 +54,11 @@ func requireVM(t testing.TB) *vmEnv {
 func findVMEnv() string {
 	vm.kernel = os.Getenv("HYPER_KERNEL")
 	if vm.kernel == "" {
-		return "HYPER_KERNEL is not set (path to a hyperkernel bzImage, e.g. from `hyperbuild kernel`)"
+		k, err := kernelcfg.Cached()
+		if err != nil {
+			return fmt.Sprintf("no hyperkernel: HYPER_KERNEL is not set and the cache has none (%v); `hyperbuild kernel` builds it", err)
+		}
+		vm.kernel = k.Path
 	}
 	if _, err := os.Stat(vm.kernel); err != nil {
 		return fmt.Sprintf("HYPER_KERNEL: %v", err)
