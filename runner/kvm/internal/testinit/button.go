@@ -20,7 +20,7 @@ const (
 )
 
 // waitPowerButton says it is waiting (the outer init presses the button when it reads that line)
-// and reports whether KEY_POWER arrived within a minute.
+// and reports whether KEY_POWER arrived within 20 s.
 func waitPowerButton() bool {
 	var devs []string
 	for i := 0; i < 50 && len(devs) == 0; i++ {
@@ -33,26 +33,35 @@ func waitPowerButton() bool {
 		fmt.Println("testinit: no input devices (no ACPI power button?)")
 		return false
 	}
+	// Open every device before saying we wait: evdev delivers events only
+	// to readers that have it open, and the press follows the line at once.
 	pressed := make(chan string, 1)
 	for _, d := range devs {
-		go watch(d, pressed)
+		f, err := os.Open(d)
+		if err != nil {
+			continue
+		}
+		go watch(f, pressed)
+	}
+	for _, d := range devs {
+		n, _ := os.ReadFile("/sys/class/input/" + filepath.Base(d) + "/device/name")
+		fmt.Printf("testinit: %s is %q\n", d, strings.TrimSpace(string(n)))
 	}
 	fmt.Println("testinit: waiting for the power button")
 	select {
 	case d := <-pressed:
 		fmt.Printf("testinit: power button pressed (%s)\n", d)
 		return true
-	case <-time.After(time.Minute):
-		fmt.Println("testinit: no power button within a minute")
+	case <-time.After(20 * time.Second):
+		fmt.Println("testinit: no power button within 20s")
+		if b, err := os.ReadFile("/proc/interrupts"); err == nil {
+			fmt.Printf("testinit: /proc/interrupts:\n%s", b)
+		}
 		return false
 	}
 }
 
-func watch(dev string, pressed chan<- string) {
-	f, err := os.Open(dev)
-	if err != nil {
-		return
-	}
+func watch(f *os.File, pressed chan<- string) {
 	defer f.Close()
 	var ev [eventSize]byte
 	for {
@@ -64,7 +73,7 @@ func watch(dev string, pressed chan<- string) {
 		value := int32(binary.LittleEndian.Uint32(ev[20:]))
 		if typ == evKey && code == keyPower && value == 1 {
 			select {
-			case pressed <- dev:
+			case pressed <- f.Name():
 			default:
 			}
 			return

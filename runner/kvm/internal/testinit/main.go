@@ -4,8 +4,9 @@
 // sector of /dev/vda; with testinit.button it waits for KEY_POWER, which the VMM sends as its graceful stop. Then,
 // as hyperstart does, it prints the pod exit line and writes the status
 // (3, or 4 after the power button) to the exit port (contract.ExitPort)
-// with ioperm and OUTB, so it needs no /dev/port (Debian's kernel has
-// none), and powers off if the port did not end the VM.
+// with ioperm and OUTB (Debian's kernel has no /dev/port) or /dev/port
+// (the hyperkernel has no ioperm), and powers off if the port did not end
+// the VM.
 package main
 
 import (
@@ -40,13 +41,25 @@ func main() {
 	}
 	fmt.Fprintln(os.Stdout, contract.ExitLine(status))
 	drain(os.Stdout)
-	if err := unix.Ioperm(contract.ExitPort, 1, 1); err != nil {
-		fmt.Fprintf(os.Stdout, "testinit: ioperm: %v\n", err)
-	} else {
-		outb(contract.ExitPort, uint8(status))
-	}
+	writeExitPort(uint8(status))
 	unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF)
 	select {}
+}
+
+// writeExitPort uses ioperm and OUTB where the kernel has ioperm (Debian)
+// and /dev/port where it has that instead (the hyperkernel).
+func writeExitPort(status uint8) {
+	if err := unix.Ioperm(contract.ExitPort, 1, 1); err == nil {
+		outb(contract.ExitPort, status)
+		return
+	}
+	f, err := os.OpenFile("/dev/port", os.O_WRONLY, 0)
+	if err != nil {
+		fmt.Fprintf(os.Stdout, "testinit: no ioperm and no /dev/port: %v\n", err)
+		return
+	}
+	defer f.Close()
+	f.WriteAt([]byte{status}, contract.ExitPort)
 }
 
 func mountAll() {
