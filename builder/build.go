@@ -66,7 +66,7 @@ func Build(ctx context.Context, pod *contract.Pod, baseDir, out string, opts ...
 	defer os.RemoveAll(tmp)
 
 	fsPath := filepath.Join(tmp, "pod.ext4")
-	fsSize, err := writePodFS(ctx, fsPath, pod, images, o.diskFree)
+	fsSize, err := writePodFS(ctx, fsPath, pod, images, o.diskFree, o.epoch)
 	if err != nil {
 		return nil, err
 	}
@@ -198,13 +198,13 @@ func (o *options) resolve(ctx context.Context, pod *contract.Pod, baseDir string
 
 // writePodFS streams each container's flattened image straight into the
 // ext4 writer: no layer or rootfs is ever extracted on the host.
-func writePodFS(ctx context.Context, path string, pod *contract.Pod, images []*layers.Image, free int64) (int64, error) {
+func writePodFS(ctx context.Context, path string, pod *contract.Pod, images []*layers.Image, free int64, epoch time.Time) (int64, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return 0, fmt.Errorf("creating the pod filesystem: %w", err)
 	}
 	defer f.Close()
-	w, err := ext4.NewWriter(f, ext4.WithLabel(contract.PodLabel), ext4.WithFreeSpace(free))
+	w, err := ext4.NewWriter(f, ext4.WithLabel(contract.PodLabel), ext4.WithFreeSpace(free), ext4.WithTime(epoch))
 	if err != nil {
 		return 0, fmt.Errorf("starting the pod filesystem: %w", err)
 	}
@@ -222,9 +222,6 @@ func writePodFS(ctx context.Context, path string, pod *contract.Pod, images []*l
 	st, err := w.Close()
 	if err != nil {
 		return 0, fmt.Errorf("finishing the pod filesystem: %w", err)
-	}
-	if err := f.Truncate(st.Size); err != nil {
-		return 0, fmt.Errorf("sizing the pod filesystem: %w", err)
 	}
 	return st.Size, f.Close()
 }

@@ -44,7 +44,7 @@ func makeOptions(opts ...Option) options {
 		format:   FormatRaw,
 		progress: io.Discard,
 		diskFree: 1 << 20,
-		epoch:    sourceDateEpoch(),
+		epoch:    SourceDateEpoch(),
 		warn:     func(string) {},
 	}
 	for _, opt := range opts {
@@ -101,9 +101,9 @@ func WithEpoch(t time.Time) Option { return func(o *options) { o.epoch = t.UTC()
 // WithWarnings receives warnings (e.g. no UEFI loader available).
 func WithWarnings(f func(string)) Option { return func(o *options) { o.warn = f } }
 
-// sourceDateEpoch honours SOURCE_DATE_EPOCH (reproducible-builds.org); a
+// SourceDateEpoch honours SOURCE_DATE_EPOCH (reproducible-builds.org); a
 // build without it records the current time.
-func sourceDateEpoch() time.Time {
+func SourceDateEpoch() time.Time {
 	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
 		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 			return time.Unix(n, 0).UTC()

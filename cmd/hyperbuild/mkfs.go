@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hyperbuild/hyper/builder"
 	"github.com/hyperbuild/hyper/disk/ext4"
 	"github.com/hyperbuild/hyper/internal/cli"
 	"github.com/hyperbuild/hyper/internal/units"
@@ -61,16 +62,13 @@ func mkfs(in io.Reader, out, label string, free int64, stderr io.Writer) error {
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	opts := []ext4.Option{ext4.WithFreeSpace(free)}
+	opts := []ext4.Option{ext4.WithFreeSpace(free), ext4.WithTime(builder.SourceDateEpoch())}
 	if label != "" {
 		opts = append(opts, ext4.WithLabel(label))
 	}
 	st, err := ext4.Build(tmp, in, opts...)
 	if err != nil {
 		return err
-	}
-	if err := tmp.Truncate(st.Size); err != nil {
-		return fmt.Errorf("sizing %s: %w", out, err)
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("writing %s: %w", out, err)
