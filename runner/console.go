@@ -40,12 +40,14 @@ type Console struct {
 	err   error // first error writing to out; output is dropped after it
 	trace *Timeline
 
-	esc     []byte // a pending escape sequence
-	line    []byte // the withheld start of the current line
-	holding bool   // the current line is being withheld
-	midLine bool   // some of the current line has been written out
-	tail    []byte // the end of a line already written, to spot an exit line in it
-	pending bytes.Buffer
+	esc      []byte // a pending escape sequence
+	line     []byte // the withheld start of the current line
+	holding  bool   // the current line is being withheld
+	possible bool   // the withheld line may still be special
+	sure     bool   // the withheld line's start makes it special
+	midLine  bool   // some of the current line has been written out
+	tail     []byte // the end of a line already written, to spot an exit line in it
+	pending  bytes.Buffer
 
 	status   int
 	reported bool
@@ -133,7 +135,7 @@ func (c *Console) filterEscape(b byte) {
 // content handles one byte of the console stream after escape filtering.
 func (c *Console) content(b byte) {
 	if !c.midLine && !c.holding {
-		c.holding = true
+		c.holding, c.sure, c.possible = true, false, true
 		c.line = c.line[:0]
 	}
 	if c.holding {
@@ -142,7 +144,10 @@ func (c *Console) content(b byte) {
 			c.endHeld()
 			return
 		}
-		if !c.mayBeSpecial() || len(c.line) > maxHeld {
+		if !c.sure {
+			c.sure = c.decide()
+		}
+		if (!c.sure && !c.possible) || len(c.line) > maxHeld {
 			c.pending.Write(c.line)
 			c.tail = append(c.tail[:0], c.line...)
 			c.holding, c.midLine = false, true
@@ -162,34 +167,56 @@ func (c *Console) content(b byte) {
 	}
 }
 
-// mayBeSpecial reports whether the withheld line can still turn out to be
-// one the console takes out of the output: the exit line, a line after it,
-// kernel noise, or (when tracing) a hyperstart debug line, possibly from
-// inside a container ("web | hyperstart: [...").
-func (c *Console) mayBeSpecial() bool {
-	s := strings.TrimLeft(string(c.line), " \t\r")
-	if c.reported || couldStart(s, contract.ExitLinePrefix) {
+// decide looks at the start of the withheld line: it sets c.possible
+// when the line can still turn out to be one the console takes out of the
+// output (the exit line, a line after it, kernel noise, or when tracing a
+// hyperstart debug line, possibly from inside a container: "web |
+// hyperstart: [..."), and returns true once its start makes that certain,
+// so that the rest of a long line is not examined again and again.
+func (c *Console) decide() (sure bool) {
+	if c.reported {
+		return true
+	}
+	s := strings.TrimLeft(string(c.line[:min(len(c.line), 256)]), " \t\r")
+	c.possible = false
+	check := func(s, prefix string) bool {
+		if strings.HasPrefix(s, prefix) {
+			sure = true
+		}
+		if couldStart(s, prefix) {
+			c.possible = true
+		}
+		return sure
+	}
+	if check(s, contract.ExitLinePrefix) {
 		return true
 	}
 	rest := s
 	if n, complete := kernelStamp(s); n > 0 && !complete {
-		return true
+		c.possible = true
+		return false
 	} else if complete {
 		rest = s[n:]
 	}
 	for _, n := range kernelcfg.QuietNoise {
-		if couldStart(rest, n) {
+		if check(rest, n) {
 			return true
 		}
 	}
 	if c.trace == nil {
 		return false
 	}
-	if couldStart(s, DebugPrefix) {
+	if check(s, DebugPrefix) {
 		return true
 	}
-	n, possible := containerPrefix(s)
-	return possible && (n == 0 || couldStart(s[n:], DebugPrefix))
+	if n, possible := containerPrefix(s); possible {
+		if n == 0 {
+			c.possible = true
+			return false
+		}
+		return check(s[n:], DebugPrefix)
+	}
+	return false
 }
 
 // containerPrefix matches hyperstart's "NAME | " before a container's

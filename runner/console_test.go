@@ -133,3 +133,41 @@ func TestConsoleOutputErrorDoesNotStall(t *testing.T) {
 		t.Errorf("out written %d times after failing; want 1", fw.n)
 	}
 }
+
+// FuzzConsole checks that how the serial stream is split into writes never
+// changes what the user sees, the status, or the timeline.
+func FuzzConsole(f *testing.F) {
+	f.Add([]byte("hi\r\nHYPER-POD-EXIT status=3\r\nreboot: Power down\r\n"), uint8(3), true)
+	f.Add([]byte("\x1bc\x1b[?7l\x1b[2Jweb | hyperstart: [ 1.0s] x\nPCI: Fatal: No config space access function found\n"), uint8(7), true)
+	f.Add([]byte("[    1.000] kvm: no hardware support for 'kvm_amd'\n[INFO]\nHYPER-POD-EXIT status=1"), uint8(1), false)
+	f.Fuzz(func(t *testing.T, in []byte, step uint8, trace bool) {
+		run := func(n int) (string, int, bool, []string) {
+			var out bytes.Buffer
+			var tl *Timeline
+			if trace {
+				tl = NewTimeline(nil)
+			}
+			c := NewConsole(&out, tl)
+			for p := in; len(p) > 0; {
+				k := min(n, len(p))
+				c.Write(p[:k])
+				p = p[k:]
+			}
+			c.Close()
+			st, ok := c.Status()
+			var ev []string
+			for _, e := range tl.Events() {
+				ev = append(ev, e.What)
+			}
+			return out.String(), st, ok, ev
+		}
+		o1, s1, ok1, e1 := run(len(in) + 1)
+		o2, s2, ok2, e2 := run(int(step%16) + 1)
+		if o1 != o2 || s1 != s2 || ok1 != ok2 || strings.Join(e1, "\n") != strings.Join(e2, "\n") {
+			t.Fatalf("one write: %q %d %v %q\nsplit by %d: %q %d %v %q", o1, s1, ok1, e1, step%16+1, o2, s2, ok2, e2)
+		}
+		if len(o1) > len(in) {
+			t.Fatalf("output longer than input: %q from %q", o1, in)
+		}
+	})
+}
