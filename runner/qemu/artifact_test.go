@@ -54,6 +54,14 @@ func TestVMArtifact(t *testing.T) {
 	for _, path := range []string{img, asDir} {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			var out, trace bytes.Buffer
+			// Everything Run creates goes under TMPDIR, which must be empty again.
+			tmp := t.TempDir()
+			t.Setenv("TMPDIR", tmp)
+			defer func() {
+				if left, _ := os.ReadDir(tmp); len(left) > 0 {
+					t.Errorf("left behind in TMPDIR: %v", left)
+				}
+			}()
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 			got, err := runner.Run(ctx, path, runner.Options{Backend: "qemu", Net: "none", Stdout: &out, Trace: &trace, Verbose: testLog{t}})
