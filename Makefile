@@ -70,7 +70,7 @@ demo: deps build kernel
 
 ## bench: one table of measured figures, each beside its baseline
 bench: build kernel
-	./scripts/bench.sh
+	$(GO) run ./internal/cmd/bench -o bench/results.json
 
 ## lint: gofmt, go vet, go mod tidy
 lint:
