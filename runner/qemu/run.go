@@ -19,6 +19,10 @@ import (
 // when the Boot does not say.
 const DefaultStopTimeout = 10 * time.Second
 
+// repress is how often the power button is pressed again while waiting
+// for the guest to stop.
+const repress = 3 * time.Second
+
 // Run boots b and waits for the VM to stop (see the package doc).
 func (q *Backend) Run(ctx context.Context, b runner.Boot) (runner.Result, error) {
 	bin, err := q.binary()
@@ -95,6 +99,7 @@ func (q *Backend) Run(ctx context.Context, b runner.Boot) (runner.Result, error)
 		monitor  *qmp
 		ex       = exit{grace: grace}
 		timeout  <-chan time.Time
+		again    <-chan time.Time
 		cancel   = ctx.Done()
 		powerOff = func() {
 			b.Trace.Mark("qemu: system_powerdown")
@@ -129,6 +134,14 @@ loop:
 				powerOff()
 			}
 			timeout = time.After(grace)
+			again = time.After(repress)
+		case <-again:
+			// A press while the guest was still booting, before hyperstart
+			// watched the button, is lost: press again, as a user would.
+			if monitor != nil {
+				powerOff()
+			}
+			again = time.After(repress)
 		case <-timeout:
 			ex.killed = true
 			b.Trace.Mark("qemu: killed after %v", grace)

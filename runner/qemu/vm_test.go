@@ -229,8 +229,9 @@ for i in $(seq 50); do
 	sleep 0.1
 done
 if [ -z "$ev" ]; then echo no-power-button; pod_exit 99; fi
+exec 3<$ev # open before saying so: a press before the open would be lost
 echo waiting-for-power-button
-dd if=$ev bs=24 count=1 >/dev/null 2>&1
+dd bs=24 count=1 <&3 >/dev/null 2>&1
 echo got-power-button
 `
 
@@ -333,5 +334,22 @@ func httpGet(url string, within time.Duration) (string, error) {
 			return "", err
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestVMPowerDownEarly cancels while the kernel is still booting: that
+// press is lost, the backend presses again until the guest listens.
+func TestVMPowerDownEarly(t *testing.T) {
+	w := newWatch("")
+	b := testBoot(t, waitPower+"pod_exit 6\n", w)
+	b.StopTimeout = time.Minute
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	got, err := runner.BootWith(ctx, &Backend{}, b)
+	if strings.Contains(w.String(), "no-power-button") {
+		t.Skipf("the kernel has no ACPI power button (ACPI_BUTTON, INPUT_EVDEV): %q", w.String())
+	}
+	if err != nil || got != 6 {
+		t.Fatalf("BootWith = %d, %v; want 6 after a repeated power button (console %q)", got, err, w.String())
 	}
 }
