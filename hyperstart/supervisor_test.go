@@ -102,9 +102,11 @@ func TestSupervisorOnFailureRestarts(t *testing.T) {
 }
 
 func TestSupervisorGracefulStop(t *testing.T) {
+	polite := ctr("polite", contract.RestartAlways, `trap 'exit 0' TERM; while :; do sleep 0.05; done`)
+	polite.StopTimeout = contract.Duration(30 * time.Second) // never reached on a loaded host
 	p := &contract.Pod{Version: contract.Version, Containers: []contract.Container{
 		// Stops on SIGTERM, cleanly.
-		ctr("polite", contract.RestartAlways, `trap 'exit 0' TERM; while :; do sleep 0.05; done`),
+		polite,
 		// Ignores SIGTERM: killed after its 300ms timeout.
 		ctr("stubborn", contract.RestartAlways, `trap '' TERM; while :; do sleep 0.05; done`),
 	}}
