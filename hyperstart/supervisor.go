@@ -124,6 +124,14 @@ func (s *Supervisor) Run(stop <-chan string) int {
 			startOne(c)
 		case why := <-stop:
 			if stopping {
+				// Asked again (a second power-button press, another
+				// SIGTERM): do not wait for the stop timeouts.
+				s.Log.Printf("stopping the pod now (%s): killing what still runs", why)
+				for _, c := range all {
+					if !c.done && c.pid != 0 {
+						s.Kill(c.spec, c.pid, unix.SIGKILL)
+					}
+				}
 				continue
 			}
 			stopping = true

@@ -17,10 +17,15 @@ import (
 // the host: the Supervisor's logic (restarts, stops, statuses) without a
 // VM. It must not run in parallel with tests that wait for children.
 func runPod(t *testing.T, p *contract.Pod, stopAfter time.Duration) (int, string) {
-	return runPodBackoff(t, p, stopAfter, time.Millisecond)
+	if stopAfter == 0 {
+		return runPodStops(t, p, time.Millisecond)
+	}
+	return runPodStops(t, p, time.Millisecond, stopAfter)
 }
 
-func runPodBackoff(t *testing.T, p *contract.Pod, stopAfter, backoff time.Duration) (int, string) {
+// runPodStops runs p with the given restart backoff, asking it to stop
+// after each of stops.
+func runPodStops(t *testing.T, p *contract.Pod, backoff time.Duration, stops ...time.Duration) (int, string) {
 	t.Helper()
 	if _, err := os.Stat("/bin/sh"); err != nil {
 		t.Skipf("no /bin/sh: %v", err)
@@ -43,9 +48,13 @@ func runPodBackoff(t *testing.T, p *contract.Pod, stopAfter, backoff time.Durati
 		},
 		NewBackoff: func() Backoff { return Backoff{Min: backoff, Max: 4 * backoff, Reset: time.Hour} },
 	}
-	stop := make(chan string, 1)
-	if stopAfter > 0 {
-		time.AfterFunc(stopAfter, func() { stop <- "test" })
+	stop := make(chan string, len(stops))
+	for i, d := range stops {
+		why := "test"
+		if i > 0 {
+			why = "again"
+		}
+		time.AfterFunc(d, func() { stop <- why })
 	}
 	done := make(chan int)
 	go func() { done <- s.Run(stop) }()
@@ -125,13 +134,23 @@ func TestSupervisorGracefulStop(t *testing.T) {
 	}
 }
 
+func TestSupervisorSecondStopKills(t *testing.T) {
+	deaf := ctr("deaf", contract.RestartNever, `trap '' TERM; while :; do sleep 0.05; done`)
+	deaf.StopTimeout = contract.Duration(time.Hour)
+	p := &contract.Pod{Version: contract.Version, Containers: []contract.Container{deaf}}
+	got, log := runPodStops(t, p, time.Millisecond, 200*time.Millisecond, 400*time.Millisecond)
+	if got != 137 || !strings.Contains(log, "stopping the pod now (again)") {
+		t.Errorf("pod status %d, want 137 after the second stop; log:\n%s", got, log)
+	}
+}
+
 func TestSupervisorStopCancelsRestart(t *testing.T) {
 	p := &contract.Pod{Version: contract.Version, Containers: []contract.Container{
 		ctr("flapping", contract.RestartAlways, `exit 2`),
 	}}
 	// The restart waits an hour: the stop ends the wait, and the pod
 	// with it, reporting the last run's status.
-	got, log := runPodBackoff(t, p, 300*time.Millisecond, time.Hour)
+	got, log := runPodStops(t, p, time.Hour, 300*time.Millisecond)
 	if got != 2 {
 		t.Errorf("pod status %d, want 2; log:\n%s", got, log)
 	}
