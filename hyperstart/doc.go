@@ -19,10 +19,23 @@
 //
 // PID 1 itself owns the only wait4(-1) loop (Reaper), so orphans of any
 // container are reaped and each container's exit status reaches the
-// Supervisor, which applies restart policies, stops the pod gracefully on
-// SIGTERM/SIGINT/SIGPWR or an ACPI power-button press, and finally prints
-// contract.ExitLine, writes the status byte to I/O port contract.ExitPort
-// and powers the VM off.
+// Supervisor. It restarts containers by policy (never, on-failure,
+// always) after a backoff of 100ms doubling to 10s, reset by a run of 10s
+// or more, each restart logged. SIGTERM, SIGINT (Ctrl-Alt-Del), SIGPWR or
+// an ACPI power-button press stop the pod: each container gets its stop
+// signal, then SIGKILL after its stop timeout (default 10s); a second
+// request kills at once. When a container's main process ends, what it
+// left running in its cgroup is killed, as Docker does.
+//
+// The pod ends when no container runs and none will restart. Its status
+// is the first non-zero final status in the order containers finished
+// (128+N for signal N), else 0; hyperstart prints contract.ExitLine,
+// writes the status byte to I/O port contract.ExitPort (QEMU's
+// isa-debug-exit), syncs and powers the VM off.
+//
+// Networking: a static address from the contract or the kernel command
+// line (hyper.ip, hyper.gw, hyper.dns), else a minimal DHCP client on the
+// first non-loopback interface (3s at most).
 //
 // The package must stay small: it imports no HCL, registry, disk or
 // builder code (imports_test.go enforces it) and no net/http.
