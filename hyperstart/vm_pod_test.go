@@ -10,9 +10,16 @@ import (
 )
 
 func TestVMExitStatus(t *testing.T) {
+	for _, microvm := range []bool{false, true} {
+		name := map[bool]string{false: "q35", true: "microvm"}[microvm]
+		t.Run(name, func(t *testing.T) { testVMExitStatus(t, microvm) })
+	}
+}
+
+func testVMExitStatus(t *testing.T, microvm bool) {
 	e := requireVM(t)
 	p := busyboxPod("one", shContainer("app", "echo hello from the pod; exit 3"))
-	r := e.bootPod(t, p, bootOpts{})
+	r := e.bootPod(t, p, bootOpts{microvm: microvm})
 	if !r.has("hello from the pod") {
 		t.Errorf("the container's line (unprefixed: one container) is missing")
 	}

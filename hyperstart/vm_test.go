@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -191,6 +192,7 @@ type bootOpts struct {
 	append  string   // extra kernel command line
 	qemu    []string // extra QEMU arguments
 	marker  string   // a console line prefix whose time is FirstOut
+	microvm bool     // QEMU's microvm machine instead of q35
 	timeout time.Duration
 	// onLine is called for each console line (from the reading goroutine).
 	onLine func(string)
@@ -202,14 +204,25 @@ func (e *vmEnv) bootPod(t testing.TB, p *contract.Pod, o bootOpts) *vmRun {
 	dir := t.TempDir()
 	disk := e.writePodDisk(t, dir, p)
 	rd := e.writeInitrd(t, dir, p)
+	machine, drive := "q35", []string{"-drive", "file=" + disk + ",format=raw,if=virtio,readonly=on"}
+	cmdline := "console=ttyS0 quiet panic=-1 hyper.debug " + o.append
+	if o.microvm {
+		// microvm has no PCI: the disk is a virtio-mmio device. Under
+		// emulation its TSC calibration can hang without a hint.
+		machine = "microvm"
+		drive = []string{"-drive", "id=pod,file=" + disk + ",format=raw,if=none,readonly=on", "-device", "virtio-blk-device,drive=pod"}
+		if khz := tscKHz(); khz != "" {
+			cmdline += " tsc_early_khz=" + khz
+		}
+	}
 	args := []string{
-		"-M", "q35", "-m", "256", "-smp", "1",
+		"-M", machine, "-m", "256", "-smp", "1",
 		"-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio", "-no-reboot",
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
 		"-kernel", e.kernel, "-initrd", rd,
-		"-drive", "file=" + disk + ",format=raw,if=virtio,readonly=on",
-		"-append", strings.TrimSpace("console=ttyS0 quiet panic=-1 hyper.debug " + o.append),
 	}
+	args = append(args, drive...)
+	args = append(args, "-append", strings.TrimSpace(cmdline))
 	args = append(args, o.qemu...)
 	return e.boot(t, args, o)
 }
@@ -279,3 +292,20 @@ func shellQuote(args []string) string {
 
 // debugExit is QEMU's exit status for status byte b (isa-debug-exit).
 func debugExit(status int) int { return ((status << 1) | 1) & 0xff }
+
+// tscKHz is the host's TSC frequency from /proc/cpuinfo ("" if unknown).
+func tscKHz() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "cpu MHz" {
+			mhz, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err == nil {
+				return strconv.Itoa(int(mhz * 1000))
+			}
+		}
+	}
+	return ""
+}
