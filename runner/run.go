@@ -58,6 +58,9 @@ func Run(ctx context.Context, path string, opts Options) (int, error) {
 	if verbose == nil {
 		verbose = io.Discard
 	}
+	if _, _, err := ParseNet(opts.Net); err != nil {
+		return 0, err
+	}
 	var tl *Timeline
 	if opts.Trace != nil {
 		tl = NewTimeline(opts.Trace)

@@ -280,6 +280,9 @@ func TestRunBadArtifact(t *testing.T) {
 		{junk, disk.ErrNotArtifact},
 		{dir, disk.ErrNotArtifact},
 	}
+	if _, err := Run(context.Background(), junk, Options{Backend: "fake", Net: "bridge"}); !errors.Is(err, ErrBadNet) {
+		t.Errorf("Run with --net bridge = %v, want ErrBadNet", err)
+	}
 	for _, tt := range tests {
 		_, err := Run(context.Background(), tt.path, Options{Backend: "fake"})
 		if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.path) {

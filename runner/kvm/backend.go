@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/hyperbuild/hyper/runner"
 )
@@ -31,8 +30,8 @@ func (*Backend) Check(b runner.Boot) error {
 	if len(b.Ports) > 0 {
 		return fmt.Errorf("%w: %w", runner.ErrUnsupported, ErrPorts)
 	}
-	if strings.HasPrefix(b.Net, "tap:") {
-		return fmt.Errorf("%w: %w", runner.ErrUnsupported, ErrTap)
+	if _, _, err := runner.ParseNet(b.Net); err != nil {
+		return err
 	}
 	return nil
 }
@@ -45,11 +44,15 @@ func (be *Backend) Run(ctx context.Context, b runner.Boot) (runner.Result, error
 	if b.Verbose == nil {
 		b.Verbose = io.Discard
 	}
-	if b.Net == "user" || b.Net == "" {
-		fmt.Fprintln(b.Verbose, "kvm: no user-mode networking yet: the guest has no network device")
+	mode, tap, err := runner.ParseNet(b.Net)
+	if err != nil {
+		return runner.Result{}, err
+	}
+	if mode == runner.NetUser {
+		fmt.Fprintln(b.Verbose, "kvm: no user-mode networking yet: the guest has no network device (use --net tap:NAME)")
 	}
 	cfg := Config{
-		Kernel: b.Kernel, Initrd: b.Initrd, Cmdline: b.Cmdline, Disk: b.Disk,
+		Kernel: b.Kernel, Initrd: b.Initrd, Cmdline: b.Cmdline, Disk: b.Disk, Tap: tap,
 		CPUs: max(b.CPUs, 1), MemoryMiB: b.MemoryMiB, Console: b.Stdout,
 		Mark: b.Trace.Mark, StopTimeout: b.StopTimeout,
 	}

@@ -17,14 +17,15 @@ func TestCheck(t *testing.T) {
 		{"plain", runner.Boot{Net: "user"}, nil},
 		{"no network", runner.Boot{Net: "none"}, nil},
 		{"ports", runner.Boot{Ports: []contract.Port{{Host: 8080, Guest: 80}}}, ErrPorts},
-		{"tap", runner.Boot{Net: "tap:tap0"}, ErrTap},
+		{"tap", runner.Boot{Net: "tap:tap0"}, nil},
+		{"bad net", runner.Boot{Net: "bridge"}, runner.ErrBadNet},
 	}
 	for _, tt := range tests {
 		err := (&Backend{}).Check(tt.b)
 		if !errors.Is(err, tt.want) {
 			t.Errorf("%s: Check = %v, want %v", tt.name, err, tt.want)
 		}
-		if tt.want != nil && !errors.Is(err, runner.ErrUnsupported) {
+		if tt.want == ErrPorts && !errors.Is(err, runner.ErrUnsupported) {
 			t.Errorf("%s: Check = %v, want it to match runner.ErrUnsupported", tt.name, err)
 		}
 	}

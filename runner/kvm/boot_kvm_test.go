@@ -63,19 +63,33 @@ func TestStopOnCancel(t *testing.T) {
 	if len(ks) == 0 {
 		t.Skip("no kernel in /boot")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		_, err := kvm.Run(ctx, kvm.Config{Kernel: ks[len(ks)-1], Cmdline: "console=ttyS0", CPUs: 2, MemoryMiB: 128, Console: &bytes.Buffer{}})
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err == nil {
-			t.Errorf("Run returned nil after its context was cancelled")
+	tests := []struct {
+		name string
+		tap  string
+	}{
+		{"plain", ""},
+		{"with a NIC", "hyperstop0"}, // its receive goroutine must end too
+	}
+	for _, tt := range tests {
+		if tt.tap != "" && os.Geteuid() != 0 {
+			t.Logf("%s: skipped: creating a tap device needs root", tt.name)
+			continue
 		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("Run did not return after its context was cancelled")
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		done := make(chan error, 1)
+		go func() {
+			_, err := kvm.Run(ctx, kvm.Config{Kernel: ks[len(ks)-1], Cmdline: "console=ttyS0", CPUs: 2,
+				MemoryMiB: 128, Console: &bytes.Buffer{}, Tap: tt.tap, StopTimeout: 100 * time.Millisecond})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Errorf("%s: Run returned nil after its context was cancelled", tt.name)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s: Run did not return after its context was cancelled", tt.name)
+		}
+		cancel()
 	}
 }

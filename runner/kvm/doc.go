@@ -1,6 +1,6 @@
 // Package kvm is the pure-Go VMM behind hyperboot --backend kvm: it boots
-// a bzImage on /dev/kvm with an 8250 console, a read-only virtio-blk disk
-// and an exit port, and registers itself with package runner as "kvm":
+// a bzImage on /dev/kvm with an 8250 console, a read-only virtio-blk disk,
+// a virtio-net NIC on a tap device and an exit port, and registers itself with package runner as "kvm":
 //
 //	import _ "github.com/hyperbuild/hyper/runner/kvm"
 //
@@ -30,6 +30,12 @@
 // request, and the pod ends as usual (exit line, exit port). If the VM is
 // still running Config.StopTimeout later it is stopped hard.
 //
-// Not yet: virtio-net (Net "tap:NAME" is refused), port publishing, guest
-// memory above 3 GiB.
+// Network: Net "tap:NAME" attaches a virtio-net NIC to that tap device
+// (created if needed, which takes root); its frames carry virtio-net
+// headers both ways, so the NIC copies bytes and parses nothing. A
+// goroutine moves received frames into the guest and ends when the tap is
+// closed at stop. "user" gives the guest no network yet.
+//
+// Not yet: user-mode networking and so port publishing, guest memory
+// above 3 GiB.
 package kvm

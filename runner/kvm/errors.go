@@ -7,8 +7,6 @@ var (
 	// ErrPorts: port publishing needs user-mode networking, which this
 	// backend does not have yet.
 	ErrPorts = errors.New("port publishing is not supported on the kvm backend yet; use --backend qemu")
-	// ErrTap: virtio-net over a tap device is not implemented yet.
-	ErrTap = errors.New("--net tap is not supported on the kvm backend yet; use --backend qemu")
 	// ErrGuest: the guest did something the VMM cannot continue from (a
 	// failed VM entry, a KVM internal error).
 	ErrGuest = errors.New("guest stopped with an error")

@@ -26,6 +26,7 @@ type Config struct {
 	Initrd    string // optional
 	Cmdline   string
 	Disk      string // optional; attached read-only as /dev/vda
+	Tap       string // optional; a virtio-net NIC on this tap device (root)
 	CPUs      int
 	MemoryMiB int64
 	Console   io.Writer            // the guest's serial output
@@ -45,6 +46,9 @@ type machine struct {
 	uart    *serial.UART
 	virtio  []*virtio.MMIO
 	disk    *os.File
+	tap     *os.File
+	nic     *virtio.Net
+	nicMMIO *virtio.MMIO
 	stop    stopper
 	start   time.Time
 	mark    func(string, ...any)
@@ -107,6 +111,13 @@ func newMachine(cfg Config) (m *machine, err error) {
 		}
 		devs = append(devs, d)
 	}
+	if cfg.Tap != "" {
+		d, err := m.addNet(cfg.Tap)
+		if err != nil {
+			return m, err
+		}
+		devs = append(devs, d)
+	}
 	m.uart = serial.New(cfg.Console, func() error { return m.irq(serial.COM1IRQ) })
 	entry, err := m.load(cfg, devs)
 	if err != nil {
@@ -150,13 +161,18 @@ func (m *machine) addDisk(path string) (boot.MMIODevice, error) {
 		return boot.MMIODevice{}, fmt.Errorf("opening the disk: %w", err)
 	}
 	blk := virtio.NewBlk(f, fi.Size(), true, "hyper-artifact")
-	d := boot.MMIODevice{
+	d := m.nextMMIO()
+	m.virtio = append(m.virtio, virtio.NewMMIO(blk, m.gmem, irqFunc(m.irq), d.IRQ))
+	return d, nil
+}
+
+// nextMMIO is the window and interrupt line of the next virtio device.
+func (m *machine) nextMMIO() boot.MMIODevice {
+	return boot.MMIODevice{
 		Base: uint32(boot.MMIOBase + len(m.virtio)*virtio.MMIOSize),
 		Size: virtio.MMIOSize,
 		IRQ:  uint32(virtioIRQ + len(m.virtio)),
 	}
-	m.virtio = append(m.virtio, virtio.NewMMIO(blk, m.gmem, irqFunc(m.irq), d.IRQ))
-	return d, nil
 }
 
 func (m *machine) load(cfg Config, devs []boot.MMIODevice) (boot.Entry, error) {
@@ -218,6 +234,9 @@ func (m *machine) close() {
 	}
 	if m.disk != nil {
 		m.disk.Close()
+	}
+	if m.tap != nil {
+		m.tap.Close()
 	}
 	if m.kvmFile != nil {
 		m.kvmFile.Close()

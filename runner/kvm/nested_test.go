@@ -83,8 +83,10 @@ func TestNestedKVM(t *testing.T) {
 	// Two runs: the pod ends by itself (status 3); then the outer init
 	// interrupts vmmrun once the guest waits for the power button, the VMM
 	// presses it, and the guest reports 4.
+	// The second run also has a NIC on a tap device the outer init brings
+	// up and sends frames into.
 	vmmArgs := append(run(appendLine), "---")
-	vmmArgs = append(vmmArgs, run(appendLine+" testinit.button")...)
+	vmmArgs = append(vmmArgs, append(run(appendLine+" testinit.button testinit.net"), "-tap", "hypertap0")...)
 	files := map[string]newcFile{
 		"dev":           {Dir: true},
 		"dev/console":   {Major: 5, Minor: 1},
@@ -107,6 +109,7 @@ func TestNestedKVM(t *testing.T) {
 		"testinit: power button pressed",
 		"vmmrun: status=4 via the runner",
 		"vmmrun exit status 4",
+		"rx=true tx=true",
 	}
 	if checkDisk {
 		// The guest kernel itself refuses writes to a disk the device
@@ -131,7 +134,7 @@ func TestNestedKVM(t *testing.T) {
 }
 
 // nestedKernel finds a kernel that can be a KVM host: the hyperkernel
-// (KVM built in) or Debian's cloud kernel and its modules.
+// (KVM and tun built in) or Debian's cloud kernel and its modules.
 func nestedKernel(t *testing.T) (kernel string, modules []string) {
 	if k := os.Getenv("HYPER_NESTED_KERNEL"); k != "" {
 		if _, err := os.Stat(k); err != nil {
@@ -146,7 +149,7 @@ func nestedKernel(t *testing.T) (kernel string, modules []string) {
 	kernel = ks[len(ks)-1]
 	ver := strings.TrimPrefix(filepath.Base(kernel), "vmlinuz-")
 	base := filepath.Join("/lib/modules", ver, "kernel")
-	for _, m := range []string{"virt/lib/irqbypass.ko", "arch/x86/kvm/kvm.ko", "arch/x86/kvm/kvm-amd.ko"} {
+	for _, m := range []string{"virt/lib/irqbypass.ko", "arch/x86/kvm/kvm.ko", "arch/x86/kvm/kvm-amd.ko", "drivers/net/tun.ko"} {
 		p := filepath.Join(base, m)
 		if _, err := os.Stat(p); err != nil {
 			t.Skipf("%s has no uncompressed %s: %v", kernel, m, err)
@@ -211,8 +214,8 @@ func addModules(files map[string]newcFile, modules []string) {
 	files["modules/order"] = newcFile{Data: []byte(strings.Join(order, "\n")), Mode: 0o644}
 }
 
-// guestModules are, for a Debian kernel, the virtio-mmio and virtio-blk
-// drivers (the disk) and the ACPI button driver and evdev (the graceful
+// guestModules are, for a Debian kernel, the virtio-mmio, virtio-blk and
+// virtio-net drivers (the disk, the NIC) and the ACPI button driver and evdev (the graceful
 // stop arrives as KEY_POWER), in load order; none for a kernel that has
 // them built in, like the hyperkernel.
 func guestModules(kernel string) []string {
@@ -220,7 +223,8 @@ func guestModules(kernel string) []string {
 	var mods []string
 	for _, m := range []string{
 		"drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko", "drivers/virtio/virtio_mmio.ko",
-		"drivers/block/virtio_blk.ko", "drivers/acpi/button.ko", "drivers/input/evdev.ko",
+		"drivers/block/virtio_blk.ko", "net/core/failover.ko", "drivers/net/net_failover.ko",
+		"drivers/net/virtio_net.ko", "drivers/acpi/button.ko", "drivers/input/evdev.ko",
 	} {
 		p := filepath.Join("/lib/modules", ver, "kernel", m)
 		if _, err := os.Stat(p); err == nil {

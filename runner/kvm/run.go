@@ -51,6 +51,14 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	m.mark("kvm: VM created (%d vCPUs, %d MiB)", len(m.vcpus), len(m.mem)>>20)
 
 	var wg sync.WaitGroup
+	var nic sync.WaitGroup
+	if m.nic != nil {
+		nic.Add(1)
+		go func() {
+			defer nic.Done()
+			m.nic.Serve(m.nicMMIO, m.stop.done)
+		}()
+	}
 	for _, v := range m.vcpus {
 		wg.Add(1)
 		go func() {
@@ -64,6 +72,11 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 		m.shutdown(ctx, cfg.StopTimeout)
 	}
 	m.join(&wg)
+	if m.tap != nil {
+		m.tap.Close() // ends the NIC's Read
+		m.tap = nil
+	}
+	nic.Wait()
 	m.uart.Flush()
 	o := m.stop.out
 	e := Exit{Status: o.status, Reported: o.reported, How: o.how, FirstEntry: first}

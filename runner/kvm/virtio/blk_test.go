@@ -59,8 +59,8 @@ func TestBlkRead(t *testing.T) {
 			if got, want := all[:1024], disk.b[3*SectorSize:5*SectorSize]; !bytes.Equal(got, want) {
 				t.Errorf("data differs from the disk")
 			}
-			if d.irq.n != 1 {
-				t.Errorf("interrupts = %d, want 1", d.irq.n)
+			if d.irq.n.Load() != 1 {
+				t.Errorf("interrupts = %d, want 1", d.irq.n.Load())
 			}
 		})
 	}

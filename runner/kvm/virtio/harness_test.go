@@ -3,6 +3,7 @@ package virtio
 import (
 	"encoding/binary"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hyperbuild/hyper/runner/kvm/guestmem"
@@ -30,9 +31,10 @@ func (d *memDisk) Sync() error {
 	return nil
 }
 
-type countIRQ struct{ n int }
+// countIRQ counts interrupts; the NIC raises them from its own goroutine.
+type countIRQ struct{ n atomic.Int32 }
 
-func (c *countIRQ) Interrupt(uint32) error { c.n++; return nil }
+func (c *countIRQ) Interrupt(uint32) error { c.n.Add(1); return nil }
 
 // Guest memory layout of the test driver.
 const (

@@ -257,6 +257,10 @@ func (t *MMIO) notify(qi uint32) bool {
 	if t.status&StatusDriverOK == 0 || t.status&StatusNeedsReset != 0 || int(qi) >= len(t.queues) {
 		return false
 	}
+	if a, ok := t.dev.(Async); ok && a.Async(int(qi)) {
+		a.Notified(int(qi))
+		return false
+	}
 	q := &t.queues[qi]
 	used := false
 	// At most Size chains per notify: a well-behaved driver never has more
@@ -286,4 +290,47 @@ func (t *MMIO) notify(qi uint32) bool {
 		t.intStatus |= intUsedBuffer
 	}
 	return used && q.WantsInterrupt(t.mem)
+}
+
+// Async is implemented by devices that fill some of their queues
+// themselves, when data arrives (a NIC's receive queue): the transport
+// does not consume those queues on notify but tells the device, which
+// later calls Deliver.
+type Async interface {
+	Async(q int) bool
+	Notified(q int)
+}
+
+// Deliver hands the next chain the driver made available on queue qi to
+// fill, which returns how many bytes it wrote, then gives the chain back
+// and interrupts the guest. ok is false when there is no chain (or the
+// device is not running): call again after the next Notified. An error
+// is a broken queue, which puts the device in NEEDS_RESET.
+func (t *MMIO) Deliver(qi int, fill func(Chain) uint32) (ok bool, err error) {
+	t.mu.Lock()
+	if t.status&StatusDriverOK == 0 || t.status&StatusNeedsReset != 0 || qi >= len(t.queues) || !t.queues[qi].Ready {
+		t.mu.Unlock()
+		return false, nil
+	}
+	q := &t.queues[qi]
+	c, ok, err := q.Pop(t.mem)
+	if err == nil && ok {
+		err = q.Push(t.mem, c.Head, fill(c))
+	}
+	raise := false
+	switch {
+	case err != nil:
+		t.err = err
+		t.status |= StatusNeedsReset
+		t.intStatus |= intConfigChange
+		raise = true
+	case ok:
+		t.intStatus |= intUsedBuffer
+		raise = q.WantsInterrupt(t.mem)
+	}
+	t.mu.Unlock()
+	if raise {
+		t.irq.Interrupt(t.line)
+	}
+	return ok, err
 }

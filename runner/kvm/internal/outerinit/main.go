@@ -1,5 +1,5 @@
 // Command outerinit is /init of the nested KVM test's outer guest (a QEMU
-// TCG VM with AMD SVM): it mounts /proc and /dev, loads the KVM modules
+// TCG VM with AMD SVM): it mounts /proc, /dev and /sys, loads the KVM modules
 // listed in /modules/order (none when the kernel has KVM built in), runs
 // /vmmrun with the arguments in /vmmrun.args (one per line, runs
 // separated by "---"), interrupts it when the inner guest asks for the
@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -42,6 +43,10 @@ func run() error {
 	}
 	if err := unix.Mount("dev", "/dev", "devtmpfs", 0, ""); err != nil {
 		return fmt.Errorf("mounting /dev: %w", err)
+	}
+	os.MkdirAll("/sys", 0o755)
+	if err := unix.Mount("sysfs", "/sys", "sysfs", 0, ""); err != nil {
+		return fmt.Errorf("mounting /sys: %w", err)
 	}
 	if err := loadModules("/modules"); err != nil {
 		return err
@@ -91,6 +96,11 @@ func vmmrun(args []string) error {
 	say("starting vmmrun")
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting vmmrun: %w", err)
+	}
+	for i, a := range args {
+		if a == "-tap" && i+1 < len(args) {
+			go linkUp(args[i+1])
+		}
 	}
 	s := bufio.NewScanner(out)
 	for s.Scan() {
@@ -149,4 +159,38 @@ func lines(path string) ([]string, error) {
 		}
 	}
 	return out, s.Err()
+}
+
+// linkUp brings the tap interface vmmrun creates up, once it exists, and
+// sends broadcast frames into it for the inner guest to receive.
+func linkUp(name string) {
+	for range 600 {
+		if _, err := os.Stat("/sys/class/net/" + name); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		say("link up %s: %v", name, err)
+		return
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq(name)
+	if err == nil {
+		err = unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr)
+	}
+	if err == nil {
+		ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
+		err = unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
+	}
+	if err != nil {
+		say("link up %s: %v", name, err)
+		return
+	}
+	say("%s is up", name)
+	for range 600 { // the inner guest counts these as received
+		sendBroadcast(name)
+		time.Sleep(200 * time.Millisecond)
+	}
 }

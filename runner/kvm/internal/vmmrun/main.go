@@ -32,6 +32,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.Initrd, "initrd", "", "initramfs")
 	fs.StringVar(&cfg.Cmdline, "append", "console=ttyS0", "kernel command line")
 	fs.StringVar(&cfg.Disk, "disk", "", "disk image, attached read-only")
+	fs.StringVar(&cfg.Tap, "tap", "", "tap device for a virtio-net NIC (root)")
 	fs.IntVar(&cfg.CPUs, "cpus", 1, "vCPUs")
 	fs.Int64Var(&cfg.MemoryMiB, "mem", 256, "guest memory in MiB")
 	timeout := fs.Duration("timeout", 0, "stop the VM after this long (0: never)")
@@ -77,6 +78,9 @@ func runBackend(ctx context.Context, cfg kvm.Config, trace bool, stderr io.Write
 		Kernel: cfg.Kernel, Initrd: cfg.Initrd, Cmdline: cfg.Cmdline, Disk: cfg.Disk,
 		CPUs: cfg.CPUs, MemoryMiB: cfg.MemoryMiB, Net: "none",
 		Stdout: cfg.Console, Verbose: stderr, StopTimeout: cfg.StopTimeout,
+	}
+	if cfg.Tap != "" {
+		b.Net = "tap:" + cfg.Tap
 	}
 	if trace {
 		b.Trace = runner.NewTimeline(stderr)
