@@ -31,6 +31,7 @@ type Options struct {
 	MemoryMiB int64
 	// Ports are published in addition to the artifact's (-p HOST:GUEST);
 	// one for the same host port and protocol replaces the artifact's.
+	// The artifact's are published only with user networking.
 	Ports []contract.Port
 	// Net is "user" (default), "tap:NAME" or "none".
 	Net string
@@ -113,6 +114,12 @@ func bootFor(m disk.Manifest, cmdline string, opts Options) Boot {
 	}
 	if b.StopTimeout <= 0 {
 		b.StopTimeout = DefaultStopTimeout
+	}
+	if mode, _, _ := ParseNet(opts.Net); mode != NetUser {
+		// Without NAT there is nothing to forward: the spec's ports are
+		// reached at the guest's own address. Only explicit -p ports stay,
+		// for the backend to refuse.
+		b.Ports = mergePorts(opts.Ports, nil)
 	}
 	parts := strings.Fields(cmdline)
 	if opts.Trace != nil {

@@ -155,6 +155,27 @@ func TestMergePorts(t *testing.T) {
 	}
 }
 
+func TestBootForNet(t *testing.T) {
+	m := disk.Manifest{Ports: []contract.Port{{Host: 8080, Guest: 80, Protocol: "tcp"}}}
+	user := []contract.Port{{Host: 9090, Guest: 90, Protocol: "tcp"}}
+	tests := []struct {
+		net   string
+		ports []contract.Port
+		want  []contract.Port
+	}{
+		{"", nil, m.Ports},
+		{"none", nil, nil},
+		{"tap:tap0", nil, nil},
+		{"tap:tap0", user, user},
+	}
+	for _, tt := range tests {
+		b := bootFor(m, "", Options{Net: tt.net, Ports: tt.ports})
+		if !reflect.DeepEqual(b.Ports, tt.want) {
+			t.Errorf("net %q, -p %v: Ports = %v, want %v", tt.net, tt.ports, b.Ports, tt.want)
+		}
+	}
+}
+
 func TestParseNet(t *testing.T) {
 	tests := []struct{ in, mode, tap string }{
 		{"", NetUser, ""}, {"user", NetUser, ""}, {"none", NetNone, ""}, {"tap:tap0", NetTap, "tap0"},
