@@ -38,7 +38,16 @@ var (
 	vmOnce sync.Once
 	vm     vmEnv
 	vmSkip string
+	vmDir  string // holds the hyperstart built for the VM tests
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if vmDir != "" {
+		os.RemoveAll(vmDir)
+	}
+	os.Exit(code)
+}
 
 func requireVM(t testing.TB) *vmEnv {
 	t.Helper()
@@ -82,11 +91,11 @@ func findVMEnv() string {
 		return fmt.Sprintf("busybox --list: %v", err)
 	}
 	vm.applets = strings.Fields(string(out))
-	dir, err := os.MkdirTemp("", "hyperstart-vmtest-")
+	vmDir, err = os.MkdirTemp("", "hyperstart-vmtest-")
 	if err != nil {
 		return err.Error()
 	}
-	vm.hyperstart = filepath.Join(dir, "hyperstart")
+	vm.hyperstart = filepath.Join(vmDir, "hyperstart")
 	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", vm.hyperstart, "github.com/hyperbuild/hyper/cmd/hyperstart")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
