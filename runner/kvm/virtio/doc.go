@@ -1,5 +1,7 @@
 // Package virtio is the VMM's virtio device model: split virtqueues, the
-// virtio-mmio transport (version 2) and a block device.
+// virtio-mmio transport (version 2), a block device and a network device
+// in front of a tap (frames pass through with their virtio-net header;
+// the receive queue is filled asynchronously through Deliver).
 //
 // Everything the guest controls — ring addresses, indices, descriptor
 // addresses, lengths, flags and next links — is treated as hostile. A
