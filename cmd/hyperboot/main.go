@@ -1,4 +1,3 @@
-// Command hyperboot boots a hyper artifact and exits with the pod's status.
 package main
 
 import (

@@ -1,4 +1,3 @@
-// Command hyperbuild compiles a pod file into a bootable VM image.
 package main
 
 import (

@@ -1,5 +1,3 @@
-// Command hyperstart is the pod VM's init (/init in the initramfs); see
-// package hyperstart.
 package main
 
 import (
