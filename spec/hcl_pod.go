@@ -12,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/hyperbuild/hyper/contract"
+	"github.com/hyperbuild/hyper/internal/suggest"
 )
 
 // pod decodes, checks and resolves the pod block.
@@ -331,7 +332,7 @@ func didYouMeanRange(name string, known map[string]hcl.Range) string {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	if s := suggest(name, names); s != "" {
+	if s := suggest.Closest(name, names, 4); s != "" {
 		return fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	return ""

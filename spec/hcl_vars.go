@@ -9,6 +9,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/hyperbuild/hyper/internal/suggest"
 )
 
 // variable is one declared variable block.
@@ -201,7 +203,7 @@ func didYouMean(name string, vars map[string]*variable) string {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	if s := suggest(name, names); s != "" {
+	if s := suggest.Closest(name, names, 4); s != "" {
 		return fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	return ""

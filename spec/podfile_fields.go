@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/hyperbuild/hyper/internal/suggest"
 )
 
 // pfDecoder reads Hyper's podfile.json from a jnode tree.
@@ -51,7 +53,7 @@ func (d *pfDecoder) fields(n *jnode, s objectSchema) map[string]*jfield {
 			continue
 		}
 		mean := ""
-		if m := suggest(f.key, known); m != "" {
+		if m := suggest.Closest(f.key, known, 4); m != "" {
 			mean = fmt.Sprintf(" (did you mean %q?)", m)
 		}
 		d.add(errorAt(f.keyRng, "Unknown podfile field", "A %s has no field %q%s; it has %s.", s.what, f.key, mean, quoteList(s.supported)))

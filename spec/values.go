@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"path"
@@ -10,44 +11,24 @@ import (
 	"time"
 
 	"github.com/hyperbuild/hyper/contract"
+	"github.com/hyperbuild/hyper/internal/suggest"
+	"github.com/hyperbuild/hyper/internal/units"
 )
-
-// sizeUnits maps a size suffix to its multiplier. K, M, G, T (any case)
-// are binary, as in Docker's --memory 64m; KB, MB, GB, TB are decimal SI.
-var sizeUnits = map[string]int64{
-	"": 1, "b": 1,
-	"k": 1 << 10, "kib": 1 << 10, "kb": 1000,
-	"m": 1 << 20, "mib": 1 << 20, "mb": 1000 * 1000,
-	"g": 1 << 30, "gib": 1 << 30, "gb": 1000 * 1000 * 1000,
-	"t": 1 << 40, "tib": 1 << 40, "tb": 1000 * 1000 * 1000 * 1000,
-}
 
 const sizeHelp = `write a whole number with an optional unit: "256MiB", "64M", "1G" or a number of bytes (K, M, G, T and KiB, MiB, GiB, TiB are powers of 1024; KB, MB, GB, TB powers of 1000)`
 
 // parseSize reads "256MiB", "64M", "1G", "1.5GiB" or "4096" into bytes.
 func parseSize(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	i := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
-	num, unit := t, ""
-	if i >= 0 {
-		num, unit = t[:i], strings.TrimSpace(t[i:])
-	}
-	mult, ok := sizeUnits[strings.ToLower(unit)]
-	if num == "" || !ok {
-		return 0, fmt.Errorf("%w %q: %s", ErrSize, s, sizeHelp)
-	}
-	f, err := strconv.ParseFloat(num, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%w %q: %s", ErrSize, s, sizeHelp)
-	}
-	b := f * float64(mult)
-	if b > math.MaxInt64/2 {
+	n, err := units.ParseSize(s)
+	switch {
+	case errors.Is(err, units.ErrTooLarge):
 		return 0, fmt.Errorf("%w %q: too large", ErrSize, s)
-	}
-	if b != math.Trunc(b) {
+	case errors.Is(err, units.ErrFraction):
 		return 0, fmt.Errorf("%w %q: not a whole number of bytes", ErrSize, s)
+	case err != nil:
+		return 0, fmt.Errorf("%w %q: %s", ErrSize, s, sizeHelp)
 	}
-	return int64(b), nil
+	return n, nil
 }
 
 // parseDuration reads a Go duration ("10s", "1m30s"), non-negative.
@@ -182,7 +163,7 @@ func parseRestart(s string) (contract.RestartPolicy, error) {
 		return p, nil
 	}
 	hint := ""
-	if m := suggest(s, restartPolicies); m != "" {
+	if m := suggest.Closest(s, restartPolicies, 4); m != "" {
 		hint = fmt.Sprintf("; did you mean %q?", m)
 	}
 	return "", fmt.Errorf("%w %q: use one of %s%s", ErrRestart, s, strings.Join(restartPolicies, ", "), hint)
@@ -197,34 +178,3 @@ func checkPlatform(s string) error {
 
 // suggest returns the name closest to s, if it is close enough to be a
 // typo of it.
-func suggest(s string, names []string) string {
-	best, bestD := "", 4
-	ls := strings.ToLower(s)
-	for _, n := range names {
-		if d := distance(ls, strings.ToLower(n)); d < bestD && d < len(n) {
-			best, bestD = n, d
-		}
-	}
-	return best
-}
-
-// distance is the Levenshtein distance between a and b, in bytes.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}

@@ -1,9 +1,16 @@
 package units
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+)
+
+// Errors of ParseSize beyond bad syntax, for callers that word them.
+var (
+	ErrTooLarge = errors.New("too large")
+	ErrFraction = errors.New("not a whole number of bytes")
 )
 
 var suffixes = map[string]int64{
@@ -35,10 +42,10 @@ func ParseSize(s string) (int64, error) {
 	}
 	v := n * float64(mult)
 	if v > float64(1<<62) {
-		return 0, fmt.Errorf("size %q: too large", s)
+		return 0, fmt.Errorf("size %q: %w", s, ErrTooLarge)
 	}
 	if v != float64(int64(v)) {
-		return 0, fmt.Errorf("size %q: not a whole number of bytes", s)
+		return 0, fmt.Errorf("size %q: %w", s, ErrFraction)
 	}
 	return int64(v), nil
 }

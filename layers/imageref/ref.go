@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/hyperbuild/hyper/internal/suggest"
 )
 
 // Transport says where an image comes from.
@@ -166,7 +168,7 @@ func unknownTransport(scheme string) error {
 		names[i] = string(t)
 	}
 	hint := ""
-	if s := suggest(scheme, names); s != "" {
+	if s := suggest.Closest(scheme, names, 3); s != "" {
 		hint = fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	return fmt.Errorf("%w %q%s; use one of %s, or a bare registry reference such as busybox:1.36", ErrUnknownTransport, scheme, hint, strings.Join(names, ", "))
@@ -176,40 +178,9 @@ func unknownTransport(scheme string) error {
 // a near-miss of a transport ("oci-archiv:x.tar"), worth naming as such.
 func looksLikeTransport(prefix string) bool {
 	for _, t := range Transports {
-		if distance(strings.ToLower(prefix), string(t)) <= 2 {
+		if suggest.Distance(strings.ToLower(prefix), string(t)) <= 2 {
 			return true
 		}
 	}
 	return false
-}
-
-func suggest(s string, names []string) string {
-	best, bestD := "", 3
-	for _, n := range names {
-		if d := distance(strings.ToLower(s), n); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	return best
-}
-
-// distance is the Levenshtein distance between a and b, in bytes.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
