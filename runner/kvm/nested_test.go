@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hyperbuild/hyper/kernelcfg"
 )
 
 // The nested KVM test boots an outer VM under QEMU TCG with -cpu max (AMD
@@ -21,9 +23,10 @@ import (
 // with HYPER_NESTED=1 (make test-kvm), so a plain go test ./... stays
 // light.
 //
-// Kernels: HYPER_NESTED_KERNEL names a bzImage with KVM built in (the
-// hyperkernel); otherwise Debian's linux-image-cloud-amd64 and its
-// irqbypass, kvm and kvm-amd modules are used. HYPER_NESTED_INNER_KERNEL
+// Kernels: HYPER_NESTED_KERNEL names a bzImage with KVM built in; else
+// the hyperkernel from hyperbuild's cache (kernelcfg.Cached); else
+// Debian's linux-image-cloud-amd64 with its irqbypass, kvm, kvm-amd and
+// tun modules. HYPER_NESTED_INNER_KERNEL
 // overrides the inner kernel (default: the outer one). HYPER_NESTED_DISK=0
 // skips the disk check (a kernel without virtio-mmio). HYPER_NESTED_CPUS
 // sets the inner VM's vCPUs (default 2), HYPER_NESTED_APPEND its command
@@ -133,14 +136,18 @@ func TestNestedKVM(t *testing.T) {
 	}
 }
 
-// nestedKernel finds a kernel that can be a KVM host: the hyperkernel
-// (KVM and tun built in) or Debian's cloud kernel and its modules.
+// nestedKernel finds a kernel that can be a KVM host: $HYPER_NESTED_KERNEL
+// or the cached hyperkernel (KVM and tun built in), else Debian's cloud
+// kernel and its modules.
 func nestedKernel(t *testing.T) (kernel string, modules []string) {
 	if k := os.Getenv("HYPER_NESTED_KERNEL"); k != "" {
 		if _, err := os.Stat(k); err != nil {
 			t.Skipf("HYPER_NESTED_KERNEL: %v", err)
 		}
 		return k, nil
+	}
+	if k, err := kernelcfg.Cached(); err == nil {
+		return k.Path, nil
 	}
 	ks, _ := filepath.Glob("/boot/vmlinuz-*-cloud-amd64")
 	if len(ks) == 0 {
