@@ -36,6 +36,8 @@
 // goroutine moves received frames into the guest and ends when the tap is
 // closed at stop. "user" gives the guest no network yet.
 //
-// Not yet: user-mode networking and so port publishing, guest memory
-// above 3 GiB.
+// Guest RAM beyond 3 GiB continues at 4 GiB, above the MMIO hole (a
+// second memory slot and e820 entry).
+//
+// Not yet: user-mode networking and so port publishing.
 package kvm

@@ -75,8 +75,8 @@ func newMachine(cfg Config) (m *machine, err error) {
 			m.close()
 		}
 	}()
-	if cfg.MemoryMiB <= 0 || cfg.MemoryMiB > boot.MaxMemory>>20 {
-		return m, fmt.Errorf("%w: %d MiB (1 to %d)", boot.ErrMemoryTooBig, cfg.MemoryMiB, boot.MaxMemory>>20)
+	if cfg.MemoryMiB < boot.MinMemory>>20 || cfg.MemoryMiB > maxMemoryMiB {
+		return m, fmt.Errorf("%w: %d MiB (%d to %d)", ErrMemory, cfg.MemoryMiB, boot.MinMemory>>20, maxMemoryMiB)
 	}
 	if m.kvmFile, err = os.OpenFile(Device, os.O_RDWR|unix.O_CLOEXEC, 0); err != nil {
 		return m, fmt.Errorf("opening %s: %w", Device, err)
@@ -130,6 +130,13 @@ func newMachine(cfg Config) (m *machine, err error) {
 	return m, nil
 }
 
+// maxMemoryMiB bounds guest RAM (1 TiB): the mapping is reserved lazily,
+// but the bound keeps a typo from asking the kernel for an exabyte.
+const maxMemoryMiB = 1 << 20
+
+// mapMemory maps guest RAM: one host mapping, given to KVM as one slot
+// below the 32-bit MMIO hole and, for guests larger than boot.MaxMemory,
+// a second slot from guestmem.HighBase.
 func (m *machine) mapMemory(size int64) error {
 	mem, err := unix.Mmap(-1, 0, int(size), unix.PROT_READ|unix.PROT_WRITE,
 		unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE)
@@ -137,13 +144,17 @@ func (m *machine) mapMemory(size int64) error {
 		return fmt.Errorf("mapping %d MiB of guest memory: %w", size>>20, err)
 	}
 	m.mem = mem
-	m.gmem = guestmem.New(mem)
-	region := kvm.UserspaceMemoryRegion{
-		Slot: 0, GuestPhysAddr: 0, MemorySize: uint64(size),
-		UserspaceAddr: uint64(uintptr(unsafe.Pointer(&mem[0]))),
+	low := min(uint64(size), boot.MaxMemory)
+	m.gmem = guestmem.NewSplit(mem, low)
+	base := uint64(uintptr(unsafe.Pointer(&mem[0])))
+	regions := []kvm.UserspaceMemoryRegion{{Slot: 0, GuestPhysAddr: 0, MemorySize: low, UserspaceAddr: base}}
+	if high := uint64(size) - low; high > 0 {
+		regions = append(regions, kvm.UserspaceMemoryRegion{Slot: 1, GuestPhysAddr: guestmem.HighBase, MemorySize: high, UserspaceAddr: base + low})
 	}
-	if err := kvm.SetUserMemoryRegion(uintptr(m.vmFd), &region); err != nil {
-		return fmt.Errorf("giving the VM its memory: %w", err)
+	for i := range regions {
+		if err := kvm.SetUserMemoryRegion(uintptr(m.vmFd), &regions[i]); err != nil {
+			return fmt.Errorf("giving the VM its memory (slot %d): %w", i, err)
+		}
 	}
 	return nil
 }
@@ -198,7 +209,9 @@ func (m *machine) load(cfg Config, devs []boot.MMIODevice) (boot.Entry, error) {
 		}
 		img.Initrd, img.InitrdSize = r, rfi.Size()
 	}
-	entry, err := boot.Load(m.mem, img)
+	low := min(uint64(len(m.mem)), boot.MaxMemory)
+	img.HighMemory = uint64(len(m.mem)) - low
+	entry, err := boot.Load(m.mem[:low], img)
 	if err != nil {
 		return entry, fmt.Errorf("loading %s: %w", cfg.Kernel, err)
 	}

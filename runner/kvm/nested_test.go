@@ -30,7 +30,8 @@ import (
 // overrides the inner kernel (default: the outer one). HYPER_NESTED_DISK=0
 // skips the disk check (a kernel without virtio-mmio). HYPER_NESTED_CPUS
 // sets the inner VM's vCPUs (default 2), HYPER_NESTED_APPEND its command
-// line (default "console=ttyS0 quiet panic=-1").
+// line (default "console=ttyS0 quiet panic=-1"), HYPER_NESTED_MEM its
+// memory in MiB (default 256; above 3072 exercises RAM above the hole).
 
 const innerLine = "hello from the nested guest" // testinit.Line
 
@@ -56,6 +57,10 @@ func TestNestedKVM(t *testing.T) {
 	if a := os.Getenv("HYPER_NESTED_APPEND"); a != "" {
 		appendLine = a
 	}
+	mem := "256"
+	if m := os.Getenv("HYPER_NESTED_MEM"); m != "" {
+		mem = m
+	}
 	cpus := "2"
 	if c := os.Getenv("HYPER_NESTED_CPUS"); c != "" {
 		cpus = c
@@ -80,7 +85,7 @@ func TestNestedKVM(t *testing.T) {
 	run := func(appendLine string) []string {
 		return []string{
 			"-kernel", "/inner/bzImage", "-initrd", "/inner/initrd", "-disk", "/inner/disk", "-via-runner",
-			"-append", appendLine, "-cpus", cpus, "-mem", "256", "-timeout", "150s", "-grace", "60s", "-trace",
+			"-append", appendLine, "-cpus", cpus, "-mem", mem, "-timeout", "150s", "-grace", "60s", "-trace",
 		}
 	}
 	// Two runs: the pod ends by itself (status 3); then the outer init

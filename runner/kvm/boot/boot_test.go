@@ -82,6 +82,23 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+func TestHighMemoryInE820(t *testing.T) {
+	mem := make([]byte, 64<<20)
+	img := image(fakeBzImage(0x020f, make([]byte, 4096)), nil, "", 1)
+	img.HighMemory = 1 << 30
+	if _, err := Load(mem, img); err != nil {
+		t.Fatal(err)
+	}
+	zp := mem[ZeroPage:]
+	if got := zp[bpE820Entries]; got != 5 {
+		t.Fatalf("e820 entries = %d, want 5", got)
+	}
+	e := zp[bpE820Table+20*4:]
+	if a, s := binary.LittleEndian.Uint64(e), binary.LittleEndian.Uint64(e[8:]); a != 1<<32 || s != 1<<30 {
+		t.Errorf("high RAM entry %#x+%#x, want 4 GiB+1 GiB", a, s)
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	good := fakeBzImage(0x020f, make([]byte, 4096))
 	bad := append([]byte(nil), good...)

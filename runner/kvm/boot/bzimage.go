@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/hyperbuild/hyper/runner/kvm/guestmem"
 )
 
 // Errors for kernels, initrds and command lines this loader cannot boot.
@@ -59,6 +61,9 @@ type Image struct {
 	// Devices are the virtio-mmio windows, described to the guest in the
 	// DSDT.
 	Devices []MMIODevice
+	// HighMemory is RAM above the 32-bit hole, at guestmem.HighBase, for
+	// guests larger than MaxMemory; Load only lists it in the e820 map.
+	HighMemory uint64
 }
 
 // Entry is where vCPU 0 starts: 32-bit protected mode with flat segments,
@@ -69,7 +74,8 @@ type Entry struct {
 }
 
 // Load writes the kernel, initrd, command line, zero page and ACPI
-// tables into mem, the whole of guest RAM starting at address 0.
+// tables into mem, guest RAM from address 0 up to the 32-bit hole (all of
+// it, or MaxMemory bytes when img.HighMemory follows at 4 GiB).
 func Load(mem []byte, img Image) (Entry, error) {
 	if len(mem) < MinMemory {
 		return Entry{}, fmt.Errorf("%w: %d MiB, need %d MiB", ErrMemory, len(mem)>>20, MinMemory>>20)
@@ -101,7 +107,7 @@ func Load(mem []byte, img Image) (Entry, error) {
 		return Entry{}, err
 	}
 	binary.LittleEndian.PutUint64(zp[bpACPIRSDP:], rsdp)
-	writeE820(zp, uint64(len(mem)))
+	writeE820(zp, uint64(len(mem)), img.HighMemory)
 	zp[bpTypeOfLoader] = loaderUndef
 	zp[bpLoadFlags] |= canUseHeap
 	binary.LittleEndian.PutUint16(zp[bpVidMode:], 0xffff) // "normal"
@@ -211,15 +217,19 @@ func loadInitrd(mem, zp []byte, img Image, h setupHeader, low uint64) error {
 	return nil
 }
 
-func writeE820(zp []byte, memSize uint64) {
-	entries := []struct {
+func writeE820(zp []byte, memSize, high uint64) {
+	type entry struct {
 		addr, size uint64
 		typ        uint32
-	}{
+	}
+	entries := []entry{
 		{0, EBDAStart, e820RAM},
 		{EBDAStart, 0xa_0000 - EBDAStart, e820Reserved},
 		{ACPIStart, ACPIEnd - ACPIStart, e820Reserved},
 		{KernelAddr, memSize - KernelAddr, e820RAM},
+	}
+	if high > 0 {
+		entries = append(entries, entry{guestmem.HighBase, high, e820RAM})
 	}
 	for i, e := range entries {
 		b := zp[bpE820Table+20*i:]

@@ -17,11 +17,12 @@
 //	0x0010_0000  protected-mode kernel (decompresses and relocates itself)
 //	     ...     RAM
 //	top - n      initrd, page-aligned, as high as initrd_addr_max allows
-//	0xc000_0000  end of RAM at most (MaxMemory): the rest of the 4 GiB is MMIO
+//	0xc000_0000  end of low RAM at most (MaxMemory): the rest of the 4 GiB is MMIO
 //	0xd000_0000  virtio-mmio windows, 4 KiB each (MMIOBase)
 //	0xfec0_0000  IOAPIC (in-kernel)
 //	0xfee0_0000  local APICs (in-kernel)
 //	0xfffb_c000  KVM identity-map page and TSS (3 pages)
+//	0x1_0000_0000  RAM beyond MaxMemory continues here (guestmem.HighBase)
 //
 // I/O ports the VMM serves: 0x3f8 COM1, 0x64 i8042 (reset), 0xf4 exit
 // status, 0x600 ACPI PM1 event block, 0x604 PM1 control (power-off),

@@ -10,13 +10,24 @@ import (
 // inside guest memory, including lengths that overflow.
 var ErrOutOfBounds = errors.New("guest address out of bounds")
 
-// Memory is guest-physical memory starting at address 0.
+// HighBase is where RAM resumes above the 32-bit MMIO hole, for guests
+// with more RAM than fits below it.
+const HighBase = 1 << 32
+
+// Memory is guest-physical RAM: one host mapping, of which the first low
+// bytes are guest [0, low) and the rest, if any, guest [HighBase, ...).
 type Memory struct {
-	b []byte
+	b   []byte
+	low uint64
 }
 
 // New wraps b, the host mapping of guest-physical [0, len(b)).
-func New(b []byte) *Memory { return &Memory{b: b} }
+func New(b []byte) *Memory { return &Memory{b: b, low: uint64(len(b))} }
+
+// NewSplit wraps b as guest [0, low) and [HighBase, HighBase+len(b)-low).
+func NewSplit(b []byte, low uint64) *Memory {
+	return &Memory{b: b, low: min(low, uint64(len(b)))}
+}
 
 // Size is the number of bytes of guest memory.
 func (m *Memory) Size() uint64 { return uint64(len(m.b)) }
@@ -25,13 +36,18 @@ func (m *Memory) Size() uint64 { return uint64(len(m.b)) }
 func (m *Memory) Bytes() []byte { return m.b }
 
 // Slice returns guest memory [addr, addr+n) without copying: writes to it
-// are writes to the guest.
+// are writes to the guest. A range must lie in one region: nothing is
+// contiguous across the MMIO hole.
 func (m *Memory) Slice(addr, n uint64) ([]byte, error) {
-	size := uint64(len(m.b))
-	if addr > size || n > size-addr {
-		return nil, fmt.Errorf("%w: %#x+%#x (memory is %#x bytes)", ErrOutOfBounds, addr, n, size)
+	if addr <= m.low && n <= m.low-addr {
+		return m.b[addr : addr+n : addr+n], nil
 	}
-	return m.b[addr : addr+n : addr+n], nil
+	high := uint64(len(m.b)) - m.low
+	if addr >= HighBase && addr-HighBase <= high && n <= high-(addr-HighBase) {
+		off := m.low + addr - HighBase
+		return m.b[off : off+n : off+n], nil
+	}
+	return nil, fmt.Errorf("%w: %#x+%#x (memory is %#x bytes below the hole, %#x above)", ErrOutOfBounds, addr, n, m.low, high)
 }
 
 // Uint16 reads a little-endian uint16 at addr.

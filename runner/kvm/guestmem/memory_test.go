@@ -72,3 +72,33 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("PutUint64 past the end: err = %v", err)
 	}
 }
+
+func TestSplitMemory(t *testing.T) {
+	b := make([]byte, 8192)
+	m := NewSplit(b, 4096)
+	tests := []struct {
+		addr, n uint64
+		ok      bool
+		hostOff int
+	}{
+		{0, 4096, true, 0},
+		{4095, 1, true, 4095},
+		{4096, 1, false, 0}, // the hole
+		{4000, 200, false, 0},
+		{HighBase, 4096, true, 4096},
+		{HighBase + 4095, 1, true, 8191},
+		{HighBase + 4096, 1, false, 0},
+		{HighBase - 1, 2, false, 0},
+		{math.MaxUint64, 1, false, 0},
+	}
+	for _, tt := range tests {
+		s, err := m.Slice(tt.addr, tt.n)
+		if got := err == nil; got != tt.ok {
+			t.Errorf("Slice(%#x, %#x) err = %v, want ok=%v", tt.addr, tt.n, err, tt.ok)
+			continue
+		}
+		if err == nil && len(s) > 0 && &s[0] != &b[tt.hostOff] {
+			t.Errorf("Slice(%#x, %#x) is not host offset %d", tt.addr, tt.n, tt.hostOff)
+		}
+	}
+}

@@ -13,6 +13,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -29,7 +30,8 @@ func outb(port uint16, val uint8)
 func main() {
 	var up unix.Sysinfo_t
 	unix.Sysinfo(&up)
-	fmt.Fprintf(os.Stdout, "%s (guest uptime %ds)\n", Line, up.Uptime)
+	fmt.Fprintf(os.Stdout, "%s (guest uptime %ds, %d MiB RAM, %d CPUs)\n", Line, up.Uptime,
+		uint64(up.Totalram)*uint64(up.Unit)>>20, runtime.NumCPU())
 	mountAll()
 	cmdline, _ := os.ReadFile("/proc/cmdline")
 	status := 3
