@@ -23,15 +23,21 @@ func fuzzMemory(data []byte) *guestmem.Memory {
 }
 
 // FuzzQueue drives a virtqueue whose size, ring addresses and contents
-// are all chosen by the fuzzer: Pop and Push must never panic, every
+// are all chosen by the fuzzer, over memory in one piece or split by the
+// MMIO hole: Pop and Push must never panic, every
 // buffer they return must lie in guest memory, and a chain never holds
 // more buffers than the queue size.
 func FuzzQueue(f *testing.F) {
-	f.Add(uint16(16), uint64(0x1000), uint64(0x2000), uint64(0x3000), true, []byte{1, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 1, 0, 1, 0})
-	f.Add(uint16(8), uint64(0), uint64(0), uint64(0), false, []byte{0xff})
-	f.Add(uint16(256), uint64(fuzzMem-16), uint64(fuzzMem-4), uint64(1<<63), true, []byte{4, 0, 2, 0, 1})
-	f.Fuzz(func(t *testing.T, size uint16, descAddr, availAddr, usedAddr uint64, indirect bool, data []byte) {
+	f.Add(uint16(16), uint64(0x1000), uint64(0x2000), uint64(0x3000), true, false, []byte{1, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 1, 0, 1, 0})
+	f.Add(uint16(8), uint64(0), uint64(0), uint64(0), false, false, []byte{0xff})
+	f.Add(uint16(256), uint64(fuzzMem-16), uint64(fuzzMem-4), uint64(1<<63), true, false, []byte{4, 0, 2, 0, 1})
+	f.Add(uint16(16), uint64(guestmem.HighBase), uint64(0x2000), uint64(guestmem.HighBase+0x1000), true, true,
+		[]byte{0, 0x10, 0, 0, 1, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, size uint16, descAddr, availAddr, usedAddr uint64, indirect, split bool, data []byte) {
 		mem := fuzzMemory(data)
+		if split { // half below the hole, half at 4 GiB
+			mem = guestmem.NewSplit(mem.Bytes(), fuzzMem/2)
+		}
 		q := &Queue{Size: size, Ready: true, Desc: descAddr, Avail: availAddr, Used: usedAddr, Indirect: indirect}
 		base := &mem.Bytes()[0]
 		end := uintptr(len(mem.Bytes()))
