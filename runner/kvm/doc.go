@@ -1,14 +1,17 @@
 // Package kvm is the pure-Go VMM behind hyperboot --backend kvm: it boots
-// a bzImage on /dev/kvm with an 8250 console, a read-only virtio-blk disk,
-// a virtio-net NIC on a tap device and an exit port, and registers itself with package runner as "kvm":
+// a bzImage on /dev/kvm with any number of vCPUs, an 8250 console, a
+// read-only virtio-blk disk, a virtio-net NIC on a tap device and an exit
+// port, and registers itself with package runner as "kvm":
 //
 //	import _ "github.com/hyperbuild/hyper/runner/kvm"
 //
 // It uses gokvm's kvm package for the ioctls and nothing of its machine:
 // the pieces live in subpackages that know nothing of KVM and are tested
 // (and fuzzed) on byte slices — boot (memory layout, zero page, ACPI),
-// serial (the UART), virtio (queues, virtio-mmio, virtio-blk), guestmem
-// (bounds-checked guest memory). This package wires them to vCPUs.
+// serial (the UART), virtio (queues, virtio-mmio, virtio-blk,
+// virtio-net), guestmem (bounds-checked guest memory). This package wires
+// them to vCPUs. Tests that need KVM skip without it (kvmtest); the
+// nested tests (HYPER_NESTED=1) prove the whole under QEMU TCG.
 //
 // A VM ends, and Run returns, on the first of: a write to the exit port
 // (0xf4, the status byte, as QEMU's isa-debug-exit), an ACPI power-off

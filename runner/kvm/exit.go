@@ -12,7 +12,6 @@ import (
 
 // Platform I/O ports besides the UART.
 const (
-	portPOST       = 0x80
 	portI8042Data  = 0x60
 	portI8042      = 0x64
 	i8042Reset     = 0xfe
