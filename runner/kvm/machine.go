@@ -29,7 +29,7 @@ type Config struct {
 	Tap       string // optional; a virtio-net NIC on this tap device (root)
 	CPUs      int
 	MemoryMiB int64
-	Console   io.Writer            // the guest's serial output
+	Console   io.Writer            // the guest's serial output; nil discards it
 	Mark      func(string, ...any) // boot timeline; may be nil
 	// StopTimeout is the grace between the power button and a hard stop
 	// when Run's context is cancelled; 0 stops at once.
@@ -118,7 +118,11 @@ func newMachine(cfg Config) (m *machine, err error) {
 		}
 		devs = append(devs, d)
 	}
-	m.uart = serial.New(cfg.Console, func() error { return m.irq(serial.COM1IRQ) })
+	console := cfg.Console
+	if console == nil {
+		console = io.Discard
+	}
+	m.uart = serial.New(console, func() error { return m.irq(serial.COM1IRQ) })
 	entry, err := m.load(cfg, devs)
 	if err != nil {
 		return m, err
