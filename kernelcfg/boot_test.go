@@ -1,0 +1,173 @@
+package kernelcfg
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"debug/elf"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/u-root/u-root/pkg/cpio"
+)
+
+// bootInit is /init of the boot test: it prints a marker, shows what the
+// guest sees, and reports status 3 through isa-debug-exit (QEMU exits 7).
+const bootInit = `#!/bin/busybox sh
+bb=/bin/busybox
+$bb mount -t proc proc /proc
+echo HYPER-MARKER
+$bb mount -t sysfs sys /sys
+$bb mount -t devtmpfs dev /dev
+[ -c /dev/kvm ] && echo "kvm: /dev/kvm present"
+$bb zcat /proc/config.gz | $bb grep -E '^CONFIG_KVM_(AMD|INTEL)='
+$bb cat /sys/class/input/*/name
+printf '\003' | $bb dd of=/dev/port bs=1 seek=244 count=1
+echo "isa-debug-exit did not stop the VM"
+$bb poweroff -f
+`
+
+// busyboxInitramfs writes a gzip'd newc cpio with a static busybox, the
+// init above and its own /dev/console (the built-in default cpio, which
+// has one, is replaced by an external initramfs).
+func busyboxInitramfs(t *testing.T, busybox string) string {
+	t.Helper()
+	bb, err := os.ReadFile(busybox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	records := []cpio.Record{
+		cpio.Directory("bin", 0o755),
+		cpio.StaticRecord(bb, cpio.Info{Name: "bin/busybox", Mode: cpio.S_IFREG | 0o755}),
+		cpio.StaticFile("init", bootInit, 0o755),
+		cpio.Directory("dev", 0o755),
+		cpio.CharDev("dev/console", 0o600, 5, 1),
+		cpio.Directory("proc", 0o755),
+		cpio.Directory("sys", 0o755),
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	w := cpio.Newc.Writer(zw)
+	if err := cpio.WriteRecords(w, records); err != nil {
+		t.Fatal(err)
+	}
+	if err := cpio.WriteTrailer(w); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "initramfs.cpio.gz")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// isStatic reports whether path is an ELF executable without an interpreter.
+func isStatic(path string) bool {
+	f, err := elf.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return false
+		}
+	}
+	return true
+}
+
+// hostTSCkHz reads the host's TSC frequency for tsc_early_khz= (microvm
+// has no HPET or PM timer to calibrate against; under TCG it can hang).
+func hostTSCkHz() (int, bool) {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "cpu MHz" {
+			mhz, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return int(mhz * 1000), err == nil
+		}
+	}
+	return 0, false
+}
+
+// TestBootQEMU boots the cached hyperkernel under QEMU (software emulation)
+// on microvm and q35 and checks: the console stays quiet, /init runs,
+// /dev/port reaches isa-debug-exit, KVM is there for a nested runner and the
+// ACPI power button is registered.
+func TestBootQEMU(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots QEMU (-short)")
+	}
+	qemu, err := exec.LookPath("qemu-system-x86_64")
+	if err != nil {
+		t.Skip("qemu-system-x86_64 not installed (apt-get install qemu-system-x86)")
+	}
+	const busybox = "/bin/busybox"
+	if !isStatic(busybox) {
+		t.Skip("no static /bin/busybox (apt-get install busybox-static)")
+	}
+	k, err := Cached()
+	if errors.Is(err, ErrNotBuilt) {
+		t.Skip("hyperkernel not built: HYPER_KERNEL_BUILD=1 go test -run TestBuildReal ./kernelcfg")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	initrd := busyboxInitramfs(t, busybox)
+	khz, ok := hostTSCkHz()
+	if !ok {
+		t.Skip("no cpu MHz in /proc/cpuinfo for tsc_early_khz")
+	}
+	machines := []struct{ machine, append string }{
+		{"microvm", "tsc_early_khz=" + strconv.Itoa(khz)},
+		{"q35", ""},
+	}
+	for _, m := range machines {
+		t.Run(m.machine, func(t *testing.T) {
+			args := []string{"-M", m.machine, "-accel", "tcg", "-cpu", "max", "-m", "256", "-smp", "1",
+				"-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio", "-no-reboot",
+				"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+				"-kernel", k.Path, "-initrd", initrd,
+				"-append", strings.TrimSpace("console=ttyS0 quiet panic=-1 " + m.append)}
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			start := time.Now()
+			out, err := exec.CommandContext(ctx, qemu, args...).CombinedOutput()
+			elapsed := time.Since(start)
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 7 {
+				t.Fatalf("QEMU: %v, want exit status 7 ((3<<1)|1)\nreproduce: %s %s\n%s", err, qemu, strings.Join(args, " "), out)
+			}
+			t.Logf("%s: booted, ran /init and exited in %s", m.machine, elapsed.Round(time.Millisecond))
+			console := strings.ReplaceAll(string(out), "\r", "")
+			before, after, found := strings.Cut(console, "HYPER-MARKER\n")
+			if !found {
+				t.Fatalf("no marker from /init:\n%s", console)
+			}
+			for _, l := range strings.Split(strings.TrimSpace(before), "\n") {
+				if l != "" && !IsQuietNoise(l) {
+					t.Errorf("console not quiet before /init: %q", l)
+				}
+			}
+			for _, want := range []string{"kvm: /dev/kvm present", "CONFIG_KVM_AMD=y", "CONFIG_KVM_INTEL=y", "Power Button"} {
+				if !strings.Contains(after, want) {
+					t.Errorf("guest output lacks %q:\n%s", want, after)
+				}
+			}
+		})
+	}
+}
