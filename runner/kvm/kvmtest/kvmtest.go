@@ -1,4 +1,3 @@
-// Package kvmtest holds test helpers for code that needs a working KVM.
 package kvmtest
 
 import (
