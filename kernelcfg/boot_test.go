@@ -1,7 +1,6 @@
 package kernelcfg
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -86,24 +84,6 @@ func isStatic(path string) bool {
 	return true
 }
 
-// hostTSCkHz reads the host's TSC frequency for tsc_early_khz= (microvm
-// has no HPET or PM timer to calibrate against; under TCG it can hang).
-func hostTSCkHz() (int, bool) {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return 0, false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "cpu MHz" {
-			mhz, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			return int(mhz * 1000), err == nil
-		}
-	}
-	return 0, false
-}
-
 // TestBootQEMU boots the cached hyperkernel under QEMU (software emulation)
 // on microvm and q35 and checks: the console stays quiet, /init runs,
 // /dev/port reaches isa-debug-exit, KVM is there for a nested runner and the
@@ -128,13 +108,16 @@ func TestBootQEMU(t *testing.T) {
 		t.Fatal(err)
 	}
 	initrd := busyboxInitramfs(t, busybox)
-	khz, ok := hostTSCkHz()
-	if !ok {
-		t.Skip("no cpu MHz in /proc/cpuinfo for tsc_early_khz")
+	tsc, err := EarlyTSCArg()
+	if err != nil {
+		t.Skip(err)
 	}
-	machines := []struct{ machine, append string }{
-		{"microvm", "tsc_early_khz=" + strconv.Itoa(khz)},
-		{"q35", ""},
+	machines := []struct {
+		machine string
+		args    []string
+	}{
+		{"microvm", append(BootArgs[:len(BootArgs):len(BootArgs)], tsc)},
+		{"q35", BootArgs},
 	}
 	for _, m := range machines {
 		t.Run(m.machine, func(t *testing.T) {
@@ -142,7 +125,7 @@ func TestBootQEMU(t *testing.T) {
 				"-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio", "-no-reboot",
 				"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
 				"-kernel", k.Path, "-initrd", initrd,
-				"-append", strings.TrimSpace("console=ttyS0 quiet panic=-1 " + m.append)}
+				"-append", strings.Join(m.args, " ")}
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 			start := time.Now()

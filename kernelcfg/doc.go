@@ -28,13 +28,12 @@
 // already has: a virtio-console port or vsock message to hyperstart; the
 // kernel needs nothing more for that.
 //
-// Booting: console=ttyS0 and `quiet` keep the console silent except a few
-// harmless KERN_ERR lines listed in QuietNoise (no PCI on microvm, the KVM
-// vendor module that does not match the CPU); a runner drops them with
-// IsQuietNoise. On microvm add tsc_early_khz=<host TSC kHz>: TSC
-// calibration without HPET or PM timer can hang under TCG.
-// CONFIG_PANIC_TIMEOUT=-1: a panic reboots at once, so run QEMU with
-// -no-reboot to see a panicking guest end instead of hang.
+// Booting: BootArgs is the command line (console=ttyS0 quiet panic=-1
+// no_timer_check), plus EarlyTSCArg on microvm. `quiet` keeps the console
+// silent except a few harmless KERN_ERR lines listed in QuietNoise (no PCI
+// on microvm, the KVM vendor module that does not match the CPU); a runner
+// drops them with IsQuietNoise. Run QEMU with -no-reboot so that a panic
+// ends the VM.
 //
 // Tests: `go test ./kernelcfg` checks the data, the config check, the cache
 // key, the lock, the progress and the bzImage reader, and (without -short)
