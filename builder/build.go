@@ -20,10 +20,11 @@ import (
 	"github.com/hyperbuild/hyper/layers"
 )
 
-// BaseCmdline is what every artifact's kernel command line starts with;
-// the pod's kernel { cmdline } follows it, so the pod can override
-// (a later loglevel= or debug wins over quiet).
-const BaseCmdline = "console=ttyS0 panic=-1 quiet"
+// BaseCmdline is what every artifact's kernel command line starts with
+// (kernelcfg.BootArgs: the serial console, quiet, reboot on panic); the
+// pod's kernel { cmdline } follows it, so the pod can override (a later
+// loglevel= or debug wins over quiet).
+var BaseCmdline = strings.Join(kernelcfg.BootArgs, " ")
 
 // Result says what a build made.
 type Result struct {

@@ -1,19 +1,15 @@
 package kernelcfg
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"debug/elf"
 	"errors"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/u-root/u-root/pkg/cpio"
+	"github.com/hyperbuild/hyper/internal/testimage"
 )
 
 // bootInit is /init of the boot test: it prints a marker, shows what the
@@ -32,38 +28,13 @@ echo "isa-debug-exit did not stop the VM"
 $bb poweroff -f
 `
 
-// busyboxInitramfs writes a gzip'd newc cpio with a static busybox, the
-// init above and its own /dev/console (the built-in default cpio, which
+// busyboxInitramfs is a gzip'd initramfs with a static busybox and the
+// init above (with its own /dev/console: the built-in default cpio, which
 // has one, is replaced by an external initramfs).
-func busyboxInitramfs(t *testing.T, busybox string) string {
+func busyboxInitramfs(t *testing.T) string {
 	t.Helper()
-	bb, err := os.ReadFile(busybox)
+	path, err := testimage.BusyboxInitrd(t.TempDir(), bootInit)
 	if err != nil {
-		t.Fatal(err)
-	}
-	records := []cpio.Record{
-		cpio.Directory("bin", 0o755),
-		cpio.StaticRecord(bb, cpio.Info{Name: "bin/busybox", Mode: cpio.S_IFREG | 0o755}),
-		cpio.StaticFile("init", bootInit, 0o755),
-		cpio.Directory("dev", 0o755),
-		cpio.CharDev("dev/console", 0o600, 5, 1),
-		cpio.Directory("proc", 0o755),
-		cpio.Directory("sys", 0o755),
-	}
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	w := cpio.Newc.Writer(zw)
-	if err := cpio.WriteRecords(w, records); err != nil {
-		t.Fatal(err)
-	}
-	if err := cpio.WriteTrailer(w); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "initramfs.cpio.gz")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -96,8 +67,7 @@ func TestBootQEMU(t *testing.T) {
 	if err != nil {
 		t.Skip("qemu-system-x86_64 not installed (apt-get install qemu-system-x86)")
 	}
-	const busybox = "/bin/busybox"
-	if !isStatic(busybox) {
+	if busybox := testimage.BusyboxPath; !isStatic(busybox) {
 		t.Skip("no static /bin/busybox (apt-get install busybox-static)")
 	}
 	k, err := Cached()
@@ -107,7 +77,7 @@ func TestBootQEMU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	initrd := busyboxInitramfs(t, busybox)
+	initrd := busyboxInitramfs(t)
 	tsc, err := EarlyTSCArg()
 	if err != nil {
 		t.Skip(err)

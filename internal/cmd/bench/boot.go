@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/hyperbuild/hyper/builder"
-	"github.com/hyperbuild/hyper/initrd"
 	"github.com/hyperbuild/hyper/internal/testimage"
 	"github.com/hyperbuild/hyper/kernelcfg"
 	"github.com/hyperbuild/hyper/runner"
@@ -115,27 +113,9 @@ func firstErr(err error, fl *firstLine) error {
 
 // busyboxInitrd is the floor: the kernel's fastest way to a first line.
 func (b *bench) busyboxInitrd() (string, error) {
-	bb, err := os.ReadFile(testimage.BusyboxPath)
-	if err != nil {
-		return "", err
-	}
-	script := filepath.Join(b.work, "init.sh")
-	if err := os.WriteFile(script, []byte(`#!/bin/busybox sh
-/bin/busybox echo hello from busybox
+	return testimage.BusyboxInitrd(b.work, `/bin/busybox echo hello from busybox
 /bin/busybox mount -t devtmpfs dev /dev
 /bin/busybox printf '\000' | /bin/busybox dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
 /bin/busybox poweroff -f
-`), 0o755); err != nil {
-		return "", err
-	}
-	path := filepath.Join(b.work, "floor.img")
-	f, err := os.Create(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	if err := initrd.Write(f, script, nil, initrd.WithEntries(initrd.Dir("bin", 0o755), initrd.File("bin/busybox", 0o755, bb))); err != nil {
-		return "", err
-	}
-	return path, f.Close()
+`)
 }
