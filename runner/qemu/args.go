@@ -130,10 +130,16 @@ func cmdline(c config, netMode string) string {
 		if c.Accel == AccelTCG && c.TSCkHz > 0 && !hasParam(c.Boot.Cmdline, "tsc_early_khz") {
 			parts = append(parts, "tsc_early_khz="+strconv.FormatInt(c.TSCkHz, 10))
 		}
-		// microvm has no PCI: without this the kernel prints
-		// "PCI: Fatal: No config space access function found".
+		// microvm has no PCI: without this the kernel probes for it.
 		if !hasParam(c.Boot.Cmdline, "pci") {
 			parts = append(parts, "pci=off")
+		}
+		// Reset by triple fault, which -no-reboot always turns into an
+		// exit: the kernel's default sequence (ACPI, keyboard controller,
+		// ...) on a busy TCG host sometimes rebooted the guest anyway or
+		// spun after "reboot: Restarting system".
+		if !hasParam(c.Boot.Cmdline, "reboot") {
+			parts = append(parts, "reboot=t")
 		}
 	}
 	return strings.Join(parts, " ")

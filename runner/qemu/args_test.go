@@ -32,7 +32,7 @@ func TestArgs(t *testing.T) {
 				{"-machine", "microvm"}, {"-accel", "tcg", "-cpu", "max"}, {"-smp", "2"}, {"-m", "512"}, {"-no-reboot"},
 				{"-serial", "chardev:console"}, {"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"},
 				{"-kernel", "/k/bzImage"}, {"-initrd", "/k/initrd"},
-				{"-append", "console=ttyS0 quiet hyper.ip=10.0.2.15/24 hyper.gw=10.0.2.2 hyper.dns=10.0.2.3 tsc_early_khz=2596138 pci=off"},
+				{"-append", "console=ttyS0 quiet hyper.ip=10.0.2.15/24 hyper.gw=10.0.2.2 hyper.dns=10.0.2.3 tsc_early_khz=2596138 pci=off reboot=t"},
 				{"-drive", "file=/a/web.img,format=raw,if=none,id=pod,readonly=on", "-device", "virtio-blk-device,drive=pod"},
 				{"-netdev", "user,id=net0", "-device", "virtio-net-device,netdev=net0"},
 				{"-qmp", "unix:/t/qmp.sock,server=on,wait=off"},
@@ -41,7 +41,7 @@ func TestArgs(t *testing.T) {
 		{
 			name:    "microvm kvm: no tsc_early_khz",
 			c:       config{Machine: Microvm, Accel: AccelKVM, TSCkHz: 2596138, Boot: base},
-			want:    [][]string{{"-accel", "kvm", "-cpu", "host"}, {"-append", "console=ttyS0 quiet hyper.ip=10.0.2.15/24 hyper.gw=10.0.2.2 hyper.dns=10.0.2.3 pci=off"}},
+			want:    [][]string{{"-accel", "kvm", "-cpu", "host"}, {"-append", "console=ttyS0 quiet hyper.ip=10.0.2.15/24 hyper.gw=10.0.2.2 hyper.dns=10.0.2.3 pci=off reboot=t"}},
 			notWant: []string{"-qmp"},
 		},
 		{

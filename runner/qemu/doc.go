@@ -13,7 +13,10 @@
 // Event Device), so a QMP system_powerdown reaches hyperstart as KEY_POWER
 // exactly as on q35. Under TCG microvm needs tsc_early_khz (there is no
 // HPET or PM timer to calibrate the TSC against; boot can hang without it),
-// which the backend adds from the host's /proc/cpuinfo.
+// which the backend adds from the host's /proc/cpuinfo, and reboot=t: a
+// reset by triple fault always becomes an exit under -no-reboot, where the
+// kernel's default reset sequence sometimes rebooted or hung on a busy
+// host. A RESET event on QMP (a reboot that slipped through) kills QEMU.
 //
 // The serial console goes to QEMU's stdout, which the backend copies to
 // Boot.Stdout; stdin is /dev/null, so it runs without a terminal. The

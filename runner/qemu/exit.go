@@ -16,6 +16,7 @@ type exit struct {
 	err      error         // from cmd.Wait
 	reason   string        // the last SHUTDOWN event's reason, if any
 	killed   bool          // we killed it after the stop timeout
+	reset    bool          // we killed it because the guest reset
 	grace    time.Duration // the stop timeout, for the message
 	stderr   string        // the end of QEMU's stderr
 	stopping bool          // a power-down had been requested
@@ -27,6 +28,9 @@ type exit struct {
 // why on stderr). A code of 0 is a power-off or, with -no-reboot, a reset:
 // the guest stopped without reporting.
 func (e exit) status() (int, error) {
+	if e.reset {
+		return 0, &runner.NoStatusError{How: "reset"}
+	}
 	if e.killed {
 		return 0, &runner.NoStatusError{How: fmt.Sprintf("did not stop within %v of the power-down request and was killed", e.grace)}
 	}

@@ -34,6 +34,7 @@ func TestExitStatus(t *testing.T) {
 		{name: "warning is not an error", ex: exit{err: exitErr(t, "exit 7"), stderr: "qemu-system-x86_64: warning: host doesn't support requested feature\n"}, want: 3},
 		{name: "power off", ex: exit{}, wantErr: "guest powered off without reporting a status", noSt: true},
 		{name: "reset", ex: exit{reason: "guest-reset"}, wantErr: "guest reset without reporting a status", noSt: true},
+		{name: "reset that -no-reboot missed", ex: exit{reset: true, err: exitErr(t, "kill -9 $$")}, wantErr: "guest reset without reporting a status", noSt: true},
 		{name: "panic", ex: exit{reason: "guest-panic"}, wantErr: "guest panicked", noSt: true},
 		{name: "killed after grace", ex: exit{killed: true, grace: 10e9, err: exitErr(t, "kill -9 $$")}, wantErr: "did not stop within 10s", noSt: true},
 		{name: "qemu failed", ex: exit{err: exitErr(t, "exit 1"), stderr: "qemu: could not open kernel file 'x': No such file or directory\n"}, wantErr: "could not open kernel file 'x'"},

@@ -29,16 +29,14 @@ func (q *Backend) Run(ctx context.Context, b runner.Boot) (runner.Result, error)
 	if err != nil {
 		return runner.Result{}, err
 	}
-	verbose := b.Verbose
-	if verbose == nil {
-		verbose = io.Discard
+	if b.Verbose == nil {
+		b.Verbose = io.Discard
 	}
 	if b.Stdout == nil {
 		b.Stdout = io.Discard
 	}
-	grace := b.StopTimeout
-	if grace <= 0 {
-		grace = DefaultStopTimeout
+	if b.StopTimeout <= 0 {
+		b.StopTimeout = DefaultStopTimeout
 	}
 	machine, accel, why := q.choose()
 	dir, err := os.MkdirTemp("", "hyperboot-qemu-")
@@ -52,107 +50,135 @@ func (q *Backend) Run(ctx context.Context, b runner.Boot) (runner.Result, error)
 		return runner.Result{}, err
 	}
 	if why != "" {
-		fmt.Fprintf(verbose, "qemu: accelerator: %s\n", why)
+		fmt.Fprintf(b.Verbose, "qemu: accelerator: %s\n", why)
 	}
-	fmt.Fprintf(verbose, "qemu: %s\n", shellQuote(append([]string{bin}, argv...)))
+	fmt.Fprintf(b.Verbose, "qemu: %s\n", shellQuote(append([]string{bin}, argv...)))
+	b.Trace.Mark("qemu: starting %s, %s, %d vCPU, %d MiB", machine, accel, max(b.CPUs, 1), b.MemoryMiB)
+	v, err := start(bin, argv, c.QMP, b)
+	if err != nil {
+		return runner.Result{}, err
+	}
+	ex := v.supervise(ctx)
+	st, err := ex.status()
+	return runner.Result{Status: st}, err
+}
 
-	stderr := &tail{max: 8 << 10, also: verbose}
-	cmd := exec.Command(bin, argv...)
-	cmd.Stdout = b.Stdout
-	cmd.Stderr = stderr
+// vm is one running QEMU and what the backend learns about it.
+type vm struct {
+	b      runner.Boot
+	cmd    *exec.Cmd
+	stderr *tail
+	waited chan error // cmd.Wait's result
+	dialed chan *qmp  // the QMP connection, or nil when it failed
+	qstop  context.CancelFunc
+	resets chan struct{} // a RESET event: the guest rebooted despite -no-reboot
+
+	mu     sync.Mutex
+	reason string // the last SHUTDOWN event's reason
+}
+
+// start runs QEMU and begins connecting to its QMP socket.
+func start(bin string, argv []string, qmpPath string, b runner.Boot) (*vm, error) {
+	v := &vm{b: b, stderr: &tail{max: 8 << 10, also: b.Verbose}, waited: make(chan error, 1), dialed: make(chan *qmp, 1), resets: make(chan struct{}, 1)}
+	v.cmd = exec.Command(bin, argv...)
+	v.cmd.Stdout = b.Stdout
+	v.cmd.Stderr = v.stderr
 	// Own process group: a terminal's Ctrl-C goes to hyperboot, which
 	// powers the guest down; QEMU dies with hyperboot whatever happens.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	cmd.WaitDelay = 5 * time.Second
-	b.Trace.Mark("qemu: starting %s, %s, %d vCPU, %d MiB", machine, accel, max(b.CPUs, 1), b.MemoryMiB)
-	if err := cmd.Start(); err != nil {
-		return runner.Result{}, fmt.Errorf("starting qemu: %w", err)
+	v.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	v.cmd.WaitDelay = 5 * time.Second
+	if err := v.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting qemu: %w", err)
 	}
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
-
-	var mu sync.Mutex
-	var reason string
-	onEvent := func(e qmpEvent) {
-		switch e.Name {
-		case "SHUTDOWN", "POWERDOWN", "RESET", "GUEST_PANICKED":
-			b.Trace.Mark("qemu: event %s %s", e.Name, e.Data)
-		}
-		if e.Name == "SHUTDOWN" {
-			mu.Lock()
-			reason = e.shutdownReason()
-			mu.Unlock()
-		}
-	}
-	qctx, qcancel := context.WithCancel(context.Background())
-	defer qcancel()
-	dialed := make(chan *qmp, 1)
+	go func() { v.waited <- v.cmd.Wait() }()
+	qctx, qstop := context.WithCancel(context.Background())
+	v.qstop = qstop
 	go func() {
-		m, err := dialQMP(qctx, c.QMP, onEvent)
+		m, err := dialQMP(qctx, qmpPath, v.onEvent)
 		if err != nil && qctx.Err() == nil {
-			fmt.Fprintf(verbose, "qemu: %v\n", err)
+			fmt.Fprintf(b.Verbose, "qemu: %v\n", err)
 		}
-		dialed <- m
+		v.dialed <- m
 	}()
+	return v, nil
+}
 
-	var (
-		monitor  *qmp
-		ex       = exit{grace: grace}
-		timeout  <-chan time.Time
-		again    <-chan time.Time
-		cancel   = ctx.Done()
-		powerOff = func() {
-			b.Trace.Mark("qemu: system_powerdown")
-			go func(m *qmp) {
-				pctx, done := context.WithTimeout(context.Background(), 5*time.Second)
-				defer done()
-				if _, err := m.execute(pctx, "system_powerdown"); err != nil {
-					fmt.Fprintf(verbose, "qemu: %v\n", err)
-				}
-			}(monitor)
+func (v *vm) onEvent(e qmpEvent) {
+	switch e.Name {
+	case "SHUTDOWN", "POWERDOWN", "RESET", "GUEST_PANICKED":
+		v.b.Trace.Mark("qemu: event %s %s", e.Name, e.Data)
+	}
+	switch e.Name {
+	case "SHUTDOWN":
+		v.mu.Lock()
+		v.reason = e.shutdownReason()
+		v.mu.Unlock()
+	case "RESET":
+		select {
+		case v.resets <- struct{}{}:
+		default:
 		}
+	}
+}
+
+// supervise waits for QEMU to exit. When ctx is cancelled it presses the
+// power button (again every repress, as a press during early boot is
+// lost), and kills QEMU after the stop timeout.
+func (v *vm) supervise(ctx context.Context) exit {
+	var (
+		monitor *qmp
+		ex      = exit{grace: v.b.StopTimeout}
+		timeout <-chan time.Time
+		again   <-chan time.Time
+		cancel  = ctx.Done()
+		dialed  = v.dialed
 	)
+	press := func() {
+		if monitor != nil {
+			v.b.Trace.Mark("qemu: system_powerdown")
+			go v.powerdown(monitor)
+		}
+	}
 loop:
 	for {
 		select {
-		case ex.err = <-waited:
+		case ex.err = <-v.waited:
 			break loop
-		case m := <-dialed:
+		case monitor = <-dialed:
 			dialed = nil
-			monitor = m
 			if monitor != nil {
-				b.Trace.Mark("qemu: QMP ready")
+				v.b.Trace.Mark("qemu: QMP ready")
 				if ex.stopping {
-					powerOff()
+					press()
 				}
 			}
 		case <-cancel:
 			cancel = nil
 			ex.stopping = true
-			fmt.Fprintf(verbose, "qemu: stopping: ACPI power-down, kill in %v\n", grace)
-			if monitor != nil {
-				powerOff()
-			}
-			timeout = time.After(grace)
-			again = time.After(repress)
+			fmt.Fprintf(v.b.Verbose, "qemu: stopping: ACPI power-down, kill in %v\n", ex.grace)
+			press()
+			timeout, again = time.After(ex.grace), time.After(repress)
 		case <-again:
-			// A press while the guest was still booting, before hyperstart
-			// watched the button, is lost: press again, as a user would.
-			if monitor != nil {
-				powerOff()
-			}
+			press()
 			again = time.After(repress)
+		case <-v.resets:
+			// -no-reboot turns most resets into an exit, but not every
+			// path a kernel can take on microvm (seen 2 runs in 6 of
+			// `reboot -f`): stop a guest that would boot again, and again.
+			ex.reset = true
+			_ = syscall.Kill(-v.cmd.Process.Pid, syscall.SIGKILL)
 		case <-timeout:
 			ex.killed = true
-			b.Trace.Mark("qemu: killed after %v", grace)
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			v.b.Trace.Mark("qemu: killed after %v", ex.grace)
+			_ = syscall.Kill(-v.cmd.Process.Pid, syscall.SIGKILL)
 		}
 	}
-	b.Trace.Mark("qemu: exited")
+	v.b.Trace.Mark("qemu: exited")
 	if dialed != nil {
-		qcancel()
+		v.qstop()
 		monitor = <-dialed
 	}
+	v.qstop()
 	if monitor != nil {
 		// Let the reader take in what QEMU sent before it exited (the
 		// SHUTDOWN event says whether the guest reset or powered off).
@@ -162,12 +188,19 @@ loop:
 		}
 		monitor.Close()
 	}
-	mu.Lock()
-	ex.reason = reason
-	mu.Unlock()
-	ex.stderr = stderr.String()
-	st, err := ex.status()
-	return runner.Result{Status: st}, err
+	v.mu.Lock()
+	ex.reason = v.reason
+	v.mu.Unlock()
+	ex.stderr = v.stderr.String()
+	return ex
+}
+
+func (v *vm) powerdown(m *qmp) {
+	ctx, done := context.WithTimeout(context.Background(), 5*time.Second)
+	defer done()
+	if _, err := m.execute(ctx, "system_powerdown"); err != nil {
+		fmt.Fprintf(v.b.Verbose, "qemu: %v\n", err)
+	}
 }
 
 // tail keeps the last max bytes written to it, and copies everything to

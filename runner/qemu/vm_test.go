@@ -157,6 +157,14 @@ func testBoot(t *testing.T, script string, out io.Writer) runner.Boot {
 	}
 }
 
+// testCtx bounds a VM test: a guest that hangs fails its test (after the
+// power-down and the stop timeout) instead of the whole package timing out.
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 type testLog struct{ t *testing.T }
 
 func (l testLog) Write(p []byte) (int, error) {
@@ -190,7 +198,7 @@ func TestVMExitStatus(t *testing.T) {
 func TestVMExitPort(t *testing.T) {
 	var out bytes.Buffer
 	b := testBoot(t, "[ -e /dev/port ] && echo devport=yes\npod_exit 137\n", &out)
-	res, err := (&Backend{}).Run(context.Background(), b)
+	res, err := (&Backend{}).Run(testCtx(t), b)
 	if !strings.Contains(out.String(), "devport=yes") {
 		t.Skipf("the kernel has no /dev/port (CONFIG_DEVPORT): %q, %v", out.String(), err)
 	}
@@ -202,7 +210,7 @@ func TestVMExitPort(t *testing.T) {
 func TestVMReset(t *testing.T) {
 	var out bytes.Buffer
 	b := testBoot(t, "echo about-to-reset\nreboot -f\n", &out)
-	got, err := runner.BootWith(context.Background(), &Backend{}, b)
+	got, err := runner.BootWith(testCtx(t), &Backend{}, b)
 	if !errors.Is(err, runner.ErrNoStatus) || !strings.Contains(err.Error(), "guest reset without reporting a status") {
 		t.Fatalf("BootWith = %d, %v; want a reset without status (console %q)", got, err, out.String())
 	}
@@ -212,7 +220,7 @@ func TestVMMissingKernel(t *testing.T) {
 	var out bytes.Buffer
 	b := testBoot(t, "pod_exit 0\n", &out)
 	b.Kernel = filepath.Join(t.TempDir(), "no-such-bzImage")
-	_, err := (&Backend{}).Run(context.Background(), b)
+	_, err := (&Backend{}).Run(testCtx(t), b)
 	if err == nil || errors.Is(err, runner.ErrNoStatus) || !strings.Contains(err.Error(), "no-such-bzImage") {
 		t.Fatalf("Run with a missing kernel: %v; want QEMU's error naming the file", err)
 	}
@@ -239,7 +247,7 @@ func TestVMPowerDown(t *testing.T) {
 	w := newWatch("waiting-for-power-button")
 	b := testBoot(t, waitPower+"pod_exit 5\n", w)
 	b.StopTimeout = time.Minute
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(testCtx(t))
 	go func() { <-w.seen; cancel() }()
 	got, err := runner.BootWith(ctx, &Backend{}, b)
 	if strings.Contains(w.String(), "no-power-button") {
@@ -254,7 +262,7 @@ func TestVMPowerDownIgnored(t *testing.T) {
 	w := newWatch("ignoring-everything")
 	b := testBoot(t, "echo ignoring-everything\nsleep 1000\n", w)
 	b.StopTimeout = 2 * time.Second
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(testCtx(t))
 	go func() { <-w.seen; cancel() }()
 	got, err := runner.BootWith(ctx, &Backend{}, b)
 	if !errors.Is(err, runner.ErrNoStatus) || !strings.Contains(err.Error(), "killed") {
@@ -279,7 +287,7 @@ func TestVMHostForward(t *testing.T) {
 	b := testBoot(t, network+"mkdir /www\necho hello-over-hostfwd > /www/index.html\nhttpd -p 80 -h /www\necho httpd-ready\n"+waitPower+"pod_exit 0\n", w)
 	b.Net = "user"
 	b.Ports = []contract.Port{{Host: port, Guest: 80, Protocol: "tcp"}}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(testCtx(t))
 	defer cancel()
 	type result struct {
 		status int
@@ -343,7 +351,7 @@ func TestVMPowerDownEarly(t *testing.T) {
 	w := newWatch("")
 	b := testBoot(t, waitPower+"pod_exit 6\n", w)
 	b.StopTimeout = time.Minute
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(testCtx(t))
 	time.AfterFunc(200*time.Millisecond, cancel)
 	got, err := runner.BootWith(ctx, &Backend{}, b)
 	if strings.Contains(w.String(), "no-power-button") {
