@@ -22,8 +22,10 @@ type Boot struct {
 	// Cmdline is the complete kernel command line: the artifact's, then the
 	// runner's additions (network, tracing, clock), then the user's.
 	Cmdline string
-	// Disk is the whole artifact file, attached read-only as the guest's
-	// first virtio disk (/dev/vda). Empty: no disk.
+	// Disk is the whole artifact file (or, for a --format dir artifact, its
+	// pod.ext4), attached read-only as the guest's first virtio disk
+	// (/dev/vda); hyperstart finds the pod filesystem by its label.
+	// Empty: no disk.
 	Disk string
 	// CPUs is the number of vCPUs (>= 1).
 	CPUs int
