@@ -12,7 +12,7 @@ import (
 // exitErr runs a shell that exits with code, for a real *exec.ExitError.
 func exitErr(t *testing.T, script string) error {
 	t.Helper()
-	err := exec.Command("sh", "-c", script).Run()
+	err := exec.Command("/bin/sh", "-c", script).Run()
 	var ee *exec.ExitError
 	if err != nil && !errors.As(err, &ee) {
 		t.Fatal(err)
