@@ -17,9 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/u-root/u-root/pkg/cpio"
-
 	"github.com/hyperbuild/hyper/contract"
+	"github.com/hyperbuild/hyper/internal/testimage"
 	"github.com/hyperbuild/hyper/kernelcfg"
 	"github.com/hyperbuild/hyper/runner"
 )
@@ -62,37 +61,19 @@ pod_exit() {
 }
 `
 
-// initramfs writes a newc cpio whose /init is prelude+script, run by
+// initramfs writes an initramfs whose /init is prelude+script, run by
 // busybox (from Debian's busybox-static).
 func initramfs(t testing.TB, script string) string {
 	t.Helper()
-	bb, err := os.ReadFile("/bin/busybox")
+	bb, err := os.ReadFile(testimage.BusyboxPath)
 	if err != nil {
 		t.Skipf("VM test: busybox-static: %v", err)
 	}
 	if !isStatic(bb) {
 		t.Skip("VM test: /bin/busybox is not static (install busybox-static)")
 	}
-	p := filepath.Join(t.TempDir(), "initrd.cpio")
-	f, err := os.Create(p)
+	p, err := testimage.BusyboxInitrd(t.TempDir(), prelude+script)
 	if err != nil {
-		t.Fatal(err)
-	}
-	w := cpio.Newc.Writer(f)
-	recs := []cpio.Record{
-		cpio.Directory("bin", 0o755), cpio.Directory("dev", 0o755),
-		cpio.Directory("proc", 0o755), cpio.Directory("sys", 0o755),
-		cpio.CharDev("dev/console", 0o600, 5, 1),
-		cpio.StaticFile("bin/busybox", string(bb), 0o755),
-		cpio.StaticFile("init", prelude+script, 0o755),
-	}
-	if err := cpio.WriteRecordsAndDirs(w, recs); err != nil {
-		t.Fatal(err)
-	}
-	if err := cpio.WriteTrailer(w); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
 	return p
