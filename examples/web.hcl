@@ -34,7 +34,7 @@ pod "web" {
   container "sidecar" {
     image = var.image
     command = ["sh", "-c", <<-EOT
-      until wget -q -O /shared/index.html http://127.0.0.1:80/; do sleep 0.2; done
+      until wget -q -O /shared/index.html http://127.0.0.1:80/ 2>/dev/null; do sleep 0.2; done
       echo "sidecar fetched: $(cat /shared/index.html)"
     EOT
     ]

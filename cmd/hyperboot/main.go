@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -18,6 +19,19 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() {
+		select {
+		case <-ctx.Done():
+			// The first Ctrl-C stops the pod gracefully; stop() gives the
+			// next one its default action, which ends hyperboot (and the
+			// VM with it) at once.
+			stop()
+			fmt.Fprintln(stderr, "hyperboot: stopping the pod gracefully (Ctrl-C again to kill it now)")
+		case <-finished:
+		}
+	}()
 	cmd := newRoot(stdout, stderr)
 	cmd.SetArgs(args)
 	cmd.SetIn(stdin)
