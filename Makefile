@@ -53,7 +53,7 @@ fuzz:
 		for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
 			echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
 			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >/tmp/fuzz-$$f.log 2>&1 || { cat /tmp/fuzz-$$f.log; exit 1; }; \
-			grep -E 'elapsed|PASS' /tmp/fuzz-$$f.log | tail -1; \
+			grep -E '^fuzz: elapsed' /tmp/fuzz-$$f.log | tail -1; \
 		done; \
 	done
 
