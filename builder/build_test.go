@@ -36,15 +36,11 @@ func testKernel(t *testing.T) string {
 // busyboxLayout writes busybox as an OCI layout and returns its oci: ref.
 func busyboxLayout(t *testing.T) string {
 	t.Helper()
-	img, err := testimage.Busybox()
+	ref, err := testimage.BusyboxLayout(filepath.Join(t.TempDir(), "busybox-oci"), "1.36")
 	if err != nil {
 		t.Skipf("busybox image: %v", err)
 	}
-	dir := filepath.Join(t.TempDir(), "busybox-oci")
-	if err := testimage.WriteLayout(dir, img, "1.36"); err != nil {
-		t.Fatal(err)
-	}
-	return "oci:" + dir + ":1.36"
+	return ref
 }
 
 func fakeHyperstart(t *testing.T) string {

@@ -2,7 +2,6 @@ package scripttest
 
 import (
 	"errors"
-	"os"
 	"os/exec"
 	"strconv"
 
@@ -43,11 +42,8 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 			if len(args) == 2 {
 				tag = args[1]
 			}
-			img, err := testimage.Busybox()
+			_, err := testimage.BusyboxLayout(ts.MkAbs(args[0]), tag)
 			ts.Check(err)
-			dir := ts.MkAbs(args[0])
-			ts.Check(os.RemoveAll(dir))
-			ts.Check(testimage.WriteLayout(dir, img, tag))
 		},
 	}
 }

@@ -56,3 +56,19 @@ func Busybox() (v1.Image, error) {
 		Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
 	}, layer)
 }
+
+// BusyboxLayout replaces dir with an OCI layout holding Busybox() tagged
+// tag, and returns its reference, "oci:DIR:TAG".
+func BusyboxLayout(dir, tag string) (string, error) {
+	img, err := Busybox()
+	if err != nil {
+		return "", err
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return "", err
+	}
+	if err := WriteLayout(dir, img, tag); err != nil {
+		return "", err
+	}
+	return "oci:" + dir + ":" + tag, nil
+}

@@ -11,18 +11,14 @@ import (
 
 // busybox writes the offline busybox image once and returns its oci: ref.
 func (b *bench) busybox() (string, error) {
-	dir := filepath.Join(b.work, "busybox-oci")
-	if _, err := os.Stat(dir); err == nil {
-		return "oci:" + dir + ":1.36", nil
+	if b.busyboxRef == "" {
+		ref, err := testimage.BusyboxLayout(filepath.Join(b.work, "busybox-oci"), "1.36")
+		if err != nil {
+			return "", err
+		}
+		b.busyboxRef = ref
 	}
-	img, err := testimage.Busybox()
-	if err != nil {
-		return "", err
-	}
-	if err := testimage.WriteLayout(dir, img, "1.36"); err != nil {
-		return "", err
-	}
-	return "oci:" + dir + ":1.36", nil
+	return b.busyboxRef, nil
 }
 
 // coldCache is an empty image cache that shares the built kernel, so a

@@ -39,6 +39,8 @@ type bench struct {
 	rows []Row
 	// guestRSS is hyperstart's VmRSS in kB, read from a traced boot.
 	guestRSS float64
+	// busyboxRef is the offline busybox image, made once.
+	busyboxRef string
 }
 
 func main() {

@@ -27,20 +27,10 @@ func run(args []string) error {
 
 // WriteBusybox replaces dir with an OCI layout holding busybox as tag.
 func WriteBusybox(dir, tag string) error {
-	img, err := testimage.Busybox()
+	ref, err := testimage.BusyboxLayout(dir, tag)
 	if err != nil {
 		return err
 	}
-	if err := os.RemoveAll(dir); err != nil {
-		return err
-	}
-	if err := testimage.WriteLayout(dir, img, tag); err != nil {
-		return err
-	}
-	d, err := img.Digest()
-	if err != nil {
-		return err
-	}
-	fmt.Printf("wrote busybox as oci:%s:%s (%s)\n", dir, tag, d)
+	fmt.Printf("wrote busybox as %s\n", ref)
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hyperbuild/hyper/runner/kvm/internal/packet"
 )
 
 func main() {
@@ -183,7 +185,7 @@ func linkUp(name string) {
 	}
 	say("%s is up", name)
 	for range 600 { // the inner guest counts these as received
-		sendBroadcast(name)
+		packet.SendBroadcast(name)
 		time.Sleep(200 * time.Millisecond)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hyperbuild/hyper/runner/kvm/internal/packet"
 )
 
 // checkNet brings eth0 (the VMM's virtio-net NIC) up and reports its
@@ -32,7 +34,7 @@ func checkNet() {
 	var rx, tx int
 	for i := range 150 {
 		if i%10 == 0 {
-			sendBroadcast("eth0")
+			packet.SendBroadcast("eth0")
 		}
 		rx, tx = counter("rx_packets"), counter("tx_packets")
 		if rx > 0 && tx > 0 {

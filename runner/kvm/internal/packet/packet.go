@@ -1,4 +1,4 @@
-package main
+package packet
 
 import (
 	"net"
@@ -6,9 +6,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// sendBroadcast sends one broadcast Ethernet frame (an experimental
+// SendBroadcast sends one broadcast Ethernet frame (an experimental
 // ethertype, so nothing answers) out of iface with a packet socket.
-func sendBroadcast(iface string) error {
+func SendBroadcast(iface string) error {
 	ifi, err := net.InterfaceByName(iface)
 	if err != nil {
 		return err
