@@ -10,11 +10,15 @@
 //
 //	hyperstart: [  0.412s] mount proc on /proc (proc) nosuid,nodev,noexec
 //
-// Each container runs in its own mount namespace only: PID 1 re-executes
-// itself ("/init exec-container NAME") with CLONE_NEWNS; that child mounts
-// an overlay over the container's rootfs on the pod partition, pivots into
-// it, mounts /proc, /sys, /dev, ... and the pod's volumes, switches to the
-// container's user and execs its process. PID, network, IPC, UTS and user
+// Each container runs in its own mount namespace only: a thread of PID 1
+// locked to its goroutine unshares its mount namespace and root
+// (CLONE_NEWNS|CLONE_FS), mounts an overlay over the container's rootfs on
+// the pod partition, pivots into it, mounts /proc, /sys, /dev, ... and the
+// pod's volumes, and forks the container's process from there with its
+// user, workdir and environment; the thread then ends. When any of that
+// fails, PID 1 re-executes itself ("/init exec-container NAME") with
+// CLONE_NEWNS, and that child does the same steps and reports the failure
+// as a shell would (exit 125, 126 or 127). PID, network, IPC, UTS and user
 // namespaces are the VM's own and shared by all containers.
 //
 // PID 1 itself owns the only wait4(-1) loop (Reaper), so orphans of any

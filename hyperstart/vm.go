@@ -34,10 +34,6 @@ func containerCgroup(name string) string {
 }
 
 func (v *vmSupervisor) start(c *contract.Container) (int, error) {
-	self, err := os.Executable()
-	if err != nil {
-		self = "/proc/self/exe"
-	}
 	r, w, err := os.Pipe()
 	if err != nil {
 		return 0, err
@@ -49,26 +45,24 @@ func (v *vmSupervisor) start(c *contract.Container) (int, error) {
 		return 0, err
 	}
 	defer null.Close()
-	env := []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
-	if v.Log.Debug() {
-		env = append(env, debugEnv+"=1")
-	}
-	sys := &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWNS, Setsid: true}
+	cgroupFD := -1
 	if v.cgroup {
 		cg := containerCgroup(c.Name)
 		if err := os.MkdirAll(cg, 0o755); err == nil {
 			if fd, err := unix.Open(cg, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
 				defer unix.Close(fd)
-				sys.UseCgroupFD, sys.CgroupFD = true, fd
+				cgroupFD = fd
 			}
 		}
 	}
-	pid, err := syscall.ForkExec(self, []string{"/init", execContainerCmd, c.Name}, &syscall.ProcAttr{
-		Dir:   "/",
-		Env:   env,
-		Files: []uintptr{null.Fd(), w.Fd(), w.Fd()},
-		Sys:   sys,
-	})
+	files := []uintptr{null.Fd(), w.Fd(), w.Fd()}
+	pid, err := startInPlace(v.Log, v.Pod, c, files, cgroupFD)
+	if err != nil {
+		// The re-exec path sets the container up again in a child
+		// and reports the failure as a shell would.
+		v.Log.Debugf("container %q: %v; starting it through %s", c.Name, err, execContainerCmd)
+		pid, err = v.reexec(c, files, cgroupFD)
+	}
 	if err != nil {
 		r.Close()
 		return 0, err
@@ -80,6 +74,24 @@ func (v *vmSupervisor) start(c *contract.Container) (int, error) {
 		Pump(v.con, r, Prefix(c.Name, len(v.Pod.Containers)))
 	}()
 	return pid, nil
+}
+
+// reexec starts "/init exec-container NAME" in a new mount namespace: the
+// child sets the container up and execs its process, or reports why not.
+func (v *vmSupervisor) reexec(c *contract.Container, files []uintptr, cgroupFD int) (int, error) {
+	self, err := os.Executable()
+	if err != nil {
+		self = "/proc/self/exe"
+	}
+	env := []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+	if v.Log.Debug() {
+		env = append(env, debugEnv+"=1")
+	}
+	sys := &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWNS, Setsid: true}
+	if cgroupFD >= 0 {
+		sys.UseCgroupFD, sys.CgroupFD = true, cgroupFD
+	}
+	return syscall.ForkExec(self, []string{"/init", execContainerCmd, c.Name}, &syscall.ProcAttr{Dir: "/", Env: env, Files: files, Sys: sys})
 }
 
 // kill sends the stop signal to a container's main process; SIGKILL goes
