@@ -60,7 +60,7 @@ fuzz:
 ## test-kvm: the KVM backend booting a pod under nested virtualization (needs QEMU)
 test-kvm:
 	@if command -v qemu-system-x86_64 >/dev/null; then \
-		HYPER_NESTED=1 $(GO) test -count=1 -run 'Nested' -v ./runner/kvm/... 2>&1 | tail -40; \
+		HYPER_NESTED=1 $(GO) test -count=1 -run 'Nested' -v ./runner/kvm/ 2>&1 | tail -40; \
 		test $${PIPESTATUS[0]} -eq 0; \
 	else echo "test-kvm: skipped: qemu-system-x86_64 not installed (make deps)"; fi
 
