@@ -1,10 +1,13 @@
 package hyperstart
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -71,6 +74,20 @@ func boot(l *Log, con *Console) (int, error) {
 		l.SetDebug(true)
 		return 0, fmt.Errorf("boot: %w", err)
 	}
+	// The pod disk is found and mounted while the contract is read and
+	// decoded: one waits on the disk, the other on the CPU.
+	type diskResult struct {
+		dev string
+		err error
+	}
+	diskDone := make(chan diskResult, 1)
+	go func() {
+		dev, err := WaitForLabel("/sys/class/block", "/dev", contract.PodLabel, podDiskTimeout, 10*time.Millisecond)
+		if err == nil {
+			err = Run(l, []Step{PodMountStep(dev)})
+		}
+		diskDone <- diskResult{dev, err}
+	}()
 	cmdlineBytes, _ := os.ReadFile("/proc/cmdline")
 	cmd := ParseCmdline(string(cmdlineBytes))
 	l.SetDebug(cmd.Debug)
@@ -83,22 +100,48 @@ func boot(l *Log, con *Console) (int, error) {
 	}
 	l.Debugf("contract: pod %q, %d containers", p.Name, len(p.Containers))
 	host := hostname(p)
-	if err := Run(l, []Step{Hostname(host), LinkUp("lo")}); err != nil {
-		return 0, fmt.Errorf("boot: %w", err)
+	// The network comes up while the pod disk is being mounted; the
+	// containers start after both.
+	type netResult struct {
+		addr string
+		dns  []string
+		err  error
 	}
+	netDone := make(chan netResult, 1)
+	go func() {
+		if err := Run(l, []Step{LinkUp("lo")}); err != nil {
+			netDone <- netResult{err: fmt.Errorf("boot: %w", err)}
+			return
+		}
+		addr, dns := setupNetwork(l, p, cmd)
+		netDone <- netResult{addr: addr, dns: dns}
+	}()
 	stop := make(chan string, 4)
 	watchSignals(stop)
-	go watchPowerButton(l, stop)
+	go func() {
+		// The watcher must not take the vCPU from the pod's start:
+		// its thread runs at the lowest priority (nice is per thread).
+		runtime.LockOSThread()
+		unix.Setpriority(unix.PRIO_PROCESS, 0, 19)
+		watchPowerButton(l, stop)
+	}()
 
-	dev, err := WaitForLabel("/sys/class/block", "/dev", contract.PodLabel, podDiskTimeout, 10*time.Millisecond)
-	if err != nil {
-		return 0, err
+	disk := <-diskDone
+	if disk.err != nil {
+		if errors.Is(disk.err, ErrNoPodDisk) {
+			return 0, disk.err
+		}
+		return 0, fmt.Errorf("preparing the pod: %w", disk.err)
 	}
-	if err := Run(l, PodPlan(p, dev)); err != nil {
+	prefetchBinaries(l, p)
+	if err := Run(l, PodPlan(p, disk.dev)[1:]); err != nil {
 		return 0, fmt.Errorf("preparing the pod: %w", err)
 	}
-	addr, dns := setupNetwork(l, p, cmd)
-	if err := Run(l, EtcPlan(host, addr, dns)); err != nil {
+	nr := <-netDone
+	if nr.err != nil {
+		return 0, nr.err
+	}
+	if err := Run(l, EtcPlan(host, nr.addr, nr.dns)); err != nil {
 		return 0, fmt.Errorf("preparing the pod: %w", err)
 	}
 	if l.Debug() {
@@ -192,6 +235,9 @@ func seedEntropy(l *Log) {
 		return
 	}
 	defer f.Close()
-	fmt.Fprintf(f, "%d %d", time.Now().UnixNano(), sinceBoot())
+	b := strconv.AppendInt(nil, time.Now().UnixNano(), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(sinceBoot()), 10)
+	f.Write(b)
 	l.Debugf("seeded /dev/urandom (uncredited)")
 }

@@ -19,8 +19,16 @@ type Log struct {
 	now   func() time.Duration
 	// held keeps debug lines written before the kernel command line
 	// is read (the first boot steps mount /proc); SetDebug decides.
-	held    []string
+	held    []heldLine
 	holding bool
+}
+
+// heldLine is a debug line kept unformatted, so that a boot without
+// hyper.debug never pays for the formatting.
+type heldLine struct {
+	at     time.Duration
+	format string
+	args   []any
 }
 
 // NewLog returns a Log writing to w.
@@ -48,8 +56,8 @@ func (l *Log) SetDebug(on bool) {
 	defer l.mu.Unlock()
 	l.debug = on
 	if on {
-		for _, s := range l.held {
-			io.WriteString(l.w, s)
+		for _, h := range l.held {
+			io.WriteString(l.w, debugLine(h.at, h.format, h.args))
 		}
 	}
 	l.held, l.holding = nil, false
@@ -67,12 +75,15 @@ func (l *Log) Debugf(format string, args ...any) {
 	if !l.debug && !l.holding {
 		return
 	}
-	s := fmt.Sprintf("hyperstart: [%7.3fs] ", l.now().Seconds()) + fmt.Sprintf(format, args...) + "\n"
 	if l.holding {
-		l.held = append(l.held, s)
+		l.held = append(l.held, heldLine{l.now(), format, args})
 		return
 	}
-	io.WriteString(l.w, s)
+	io.WriteString(l.w, debugLine(l.now(), format, args))
+}
+
+func debugLine(at time.Duration, format string, args []any) string {
+	return fmt.Sprintf("hyperstart: [%7.3fs] ", at.Seconds()) + fmt.Sprintf(format, args...) + "\n"
 }
 
 func (l *Log) write(s string) {

@@ -57,9 +57,7 @@ func BootPlan() []Step {
 // found on dev: the read-only pod mount, one tmpfs per volume, and each
 // container's overlay directories.
 func PodPlan(p *contract.Pod, dev string) []Step {
-	steps := []Step{
-		Mount{Source: dev, Target: PodMount, FSType: "ext4", Flags: unix.MS_RDONLY},
-	}
+	steps := []Step{PodMountStep(dev)}
 	for _, v := range p.Volumes {
 		data := "mode=0777"
 		if v.SizeBytes > 0 {
@@ -72,6 +70,12 @@ func PodPlan(p *contract.Pod, dev string) []Step {
 		steps = append(steps, Dir{Path: d + "/upper", Mode: 0o755}, Dir{Path: d + "/work", Mode: 0o700}, Dir{Path: d + "/root", Mode: 0o755})
 	}
 	return steps
+}
+
+// PodMountStep mounts the pod partition dev read-only on PodMount; it is
+// PodPlan's first step.
+func PodMountStep(dev string) Step {
+	return Mount{Source: dev, Target: PodMount, FSType: "ext4", Flags: unix.MS_RDONLY}
 }
 
 // EtcPlan sets the hostname and writes the files every container sees at
