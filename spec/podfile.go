@@ -165,7 +165,9 @@ func (d *pfDecoder) podFiles(ns []*jnode) map[string]podFile {
 		case "", "raw":
 		case "base64":
 			b, err := base64.StdEncoding.DecodeString(content)
-			if !d.check(f["content"].val, "Invalid base64", err) {
+			if err != nil {
+				// Only present content can fail: "" decodes to nothing.
+				d.check(f["content"].val, "Invalid base64", err)
 				continue
 			}
 			pf.content = b
