@@ -7,13 +7,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/hyperbuild/hyper/builder"
 	"github.com/hyperbuild/hyper/contract"
 	"github.com/hyperbuild/hyper/internal/scripttest"
+	"github.com/hyperbuild/hyper/internal/syncbuf"
 	"github.com/hyperbuild/hyper/internal/testimage"
 	"github.com/hyperbuild/hyper/kernelcfg"
 	"github.com/hyperbuild/hyper/runner"
@@ -65,29 +65,11 @@ func build(t *testing.T, path string, vars map[string]string) string {
 	return out
 }
 
-// console is a goroutine-safe buffer for the guest's console.
-type console struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (c *console) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.Write(p)
-}
-
-func (c *console) String() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.String()
-}
-
 // boot runs an artifact under QEMU and returns its status and console. A
 // failure logs the command that reproduces it.
 func boot(t *testing.T, ctx context.Context, img string, ports ...contract.Port) (int, string) {
 	t.Helper()
-	var out console
+	var out syncbuf.Buffer
 	var verbose bytes.Buffer
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()

@@ -4,27 +4,11 @@ import (
 	"bytes"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/hyperbuild/hyper/internal/syncbuf"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestPump(t *testing.T) {
 	tests := []struct {
@@ -37,7 +21,7 @@ func TestPump(t *testing.T) {
 		{"long line split", strings.Repeat("x", maxLine+10) + "\n", "a | ", "a | " + strings.Repeat("x", maxLine) + "\na | " + strings.Repeat("x", 10) + "\n"},
 	}
 	for _, tt := range tests {
-		var out syncBuffer
+		var out syncbuf.Buffer
 		c := NewConsole(&out, 16, time.Second)
 		Pump(c, strings.NewReader(tt.in), tt.prefix)
 		if !c.Flush(time.Second) {
@@ -61,7 +45,7 @@ func TestPrefix(t *testing.T) {
 // blockingWriter is a console nobody reads: writes block until released.
 type blockingWriter struct {
 	release chan struct{}
-	out     syncBuffer
+	out     syncbuf.Buffer
 }
 
 func (b *blockingWriter) Write(p []byte) (int, error) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hyperbuild/hyper/contract"
+	"github.com/hyperbuild/hyper/internal/syncbuf"
 	"golang.org/x/sys/unix"
 )
 
@@ -30,7 +31,7 @@ func runPodStops(t *testing.T, p *contract.Pod, backoff time.Duration, stops ...
 	if _, err := os.Stat("/bin/sh"); err != nil {
 		t.Skipf("no /bin/sh: %v", err)
 	}
-	var log syncBuffer
+	var log syncbuf.Buffer
 	r := NewReaper()
 	defer r.Close()
 	s := &Supervisor{

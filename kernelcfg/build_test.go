@@ -135,16 +135,7 @@ func TestBuildReal(t *testing.T) {
 	if hdr.Version != k.Version || !strings.HasPrefix(k.Version, "6.1.") {
 		t.Errorf("version: header %q, cache %q, want 6.1.x in both", hdr.Version, k.Version)
 	}
-	f, err := os.Open(k.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	final, err := ParseConfig(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := Check(final, Settings()); err != nil {
+	if err := checkConfigFile(k.Config); err != nil {
 		t.Error(err)
 	}
 	st, _ := os.Stat(k.Path)

@@ -20,16 +20,7 @@ func TestFragmentSurvivesOlddefconfig(t *testing.T) {
 		t.Skip("extracts and configures the kernel source (-short)")
 	}
 	if k, err := Cached(); err == nil {
-		f, err := os.Open(k.Config)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		final, err := ParseConfig(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := Check(final, Settings()); err != nil {
+		if err := checkConfigFile(k.Config); err != nil {
 			t.Fatal(err)
 		}
 		return
@@ -51,4 +42,18 @@ func TestFragmentSurvivesOlddefconfig(t *testing.T) {
 	if err := r.configure(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// checkConfigFile checks a final .config against every wanted option.
+func checkConfigFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	final, err := ParseConfig(f)
+	if err != nil {
+		return err
+	}
+	return Check(final, Settings())
 }
