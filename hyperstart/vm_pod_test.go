@@ -177,10 +177,12 @@ func TestVMGracefulStop(t *testing.T) {
 
 func TestVMRestartAlways(t *testing.T) {
 	e := requireVM(t)
-	looper := shContainer("looper", `n=$(cat /state/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /state/n; echo "loop $n"; exit 0`)
+	looper := shContainer("looper", `n=$(cat /state/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /state/n.new; mv /state/n.new /state/n; echo "loop $n"; exit 0`)
 	looper.Restart = contract.RestartAlways
 	looper.Mounts = []contract.Mount{{Volume: "state", Path: "/state"}}
 	// The pod stays up while looper keeps exiting 0; watcher ends it.
+	// looper replaces the counter by rename: watcher must never read it
+	// half written (an empty read made "[ -lt ]" fail and end its loop).
 	watcher := shContainer("watcher", `trap 'exit 0' TERM
 while [ "$(cat /state/n 2>/dev/null || echo 0)" -lt 3 ]; do sleep 0.1; done
 echo "saw 3 runs"; kill -TERM 1; while :; do sleep 0.1; done`)
