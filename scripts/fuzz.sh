@@ -53,4 +53,8 @@ for pkg in $($GO list ./...); do
 	done
 done
 echo "fuzz: $targets targets, $found failed, $flakes retried after the coordinator's deadline race"
+if [ "$targets" -eq 0 ]; then
+	echo "fuzz: no fuzz targets found (does the module build?)" >&2
+	exit 1
+fi
 [ "$found" -eq 0 ]
