@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/hyperbuild/hyper/contract"
 	"github.com/hyperbuild/hyper/disk"
-	"github.com/hyperbuild/hyper/disk/ext4"
 	"github.com/hyperbuild/hyper/initrd"
 	"github.com/hyperbuild/hyper/internal/version"
 	"github.com/hyperbuild/hyper/kernelcfg"
@@ -195,36 +193,6 @@ func (o *options) resolve(ctx context.Context, pod *contract.Pod, baseDir string
 		images[i] = img
 	}
 	return images, nil
-}
-
-// writePodFS streams each container's flattened image straight into the
-// ext4 writer: no layer or rootfs is ever extracted on the host.
-func writePodFS(ctx context.Context, path string, pod *contract.Pod, images []*layers.Image, free int64, epoch time.Time) (int64, error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return 0, fmt.Errorf("creating the pod filesystem: %w", err)
-	}
-	defer f.Close()
-	w, err := ext4.NewWriter(f, ext4.WithLabel(contract.PodLabel), ext4.WithFreeSpace(free), ext4.WithTime(epoch))
-	if err != nil {
-		return 0, fmt.Errorf("starting the pod filesystem: %w", err)
-	}
-	for i, c := range pod.Containers {
-		pr, pw := io.Pipe()
-		go func() {
-			pw.CloseWithError(images[i].Flatten(ctx, pw, layers.FilesFor(pod.Files, c.Name)))
-		}()
-		err := w.AddTar(contract.RootfsDir(c.Name), pr)
-		pr.CloseWithError(errors.New("pod filesystem writer stopped"))
-		if err != nil {
-			return 0, fmt.Errorf("writing container %q into the pod filesystem: %w", c.Name, err)
-		}
-	}
-	st, err := w.Close()
-	if err != nil {
-		return 0, fmt.Errorf("finishing the pod filesystem: %w", err)
-	}
-	return st.Size, f.Close()
 }
 
 // writeInitrd puts hyperstart and the guest's copy of the contract into

@@ -229,3 +229,54 @@ func TestCheckOutput(t *testing.T) {
 		}
 	}
 }
+
+// Containers of one image without files of their own share one root on
+// the pod partition; a container with files keeps its own.
+func TestSharedRoot(t *testing.T) {
+	path := filepath.Join("..", "testdata", "pods", "shared-root.hcl")
+	pod, diags := spec.NewLoader(spec.WithVars(map[string]string{"image": busyboxLayout(t)})).Load(path)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	abs, _ := filepath.Abs(path)
+	out := filepath.Join(t.TempDir(), "shared.img")
+	if _, err := Build(context.Background(), pod, filepath.Dir(abs), out, buildOpts(t)...); err != nil {
+		t.Fatal(err)
+	}
+	img, err := disk.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	podfs, off, size := img.PodFS()
+	fs := extract(t, podfs, off, size)
+	if _, err := exec.LookPath("debugfs"); err != nil {
+		t.Skip("e2fsprogs not installed: debugfs")
+	}
+	if out, err := exec.Command("e2fsck", "-fn", fs).CombinedOutput(); err != nil {
+		t.Errorf("e2fsck: %v\n%s", err, out)
+	}
+	// debugfs says "File not found" on its error output, with status 0.
+	stat := func(p string) string {
+		out, err := exec.Command("debugfs", "-R", "stat "+p, fs).CombinedOutput()
+		if err != nil {
+			t.Fatalf("debugfs stat %s: %v", p, err)
+		}
+		return string(out)
+	}
+	if st := stat("/containers/a/rootfs"); !strings.Contains(st, "Type: directory") {
+		t.Errorf("a's root is not a directory:\n%s", st)
+	}
+	if st := stat("/containers/b/rootfs"); !strings.Contains(st, "Type: symlink") || !strings.Contains(st, `"../a/rootfs"`) {
+		t.Errorf("b's root is not a symlink to ../a/rootfs:\n%s", st)
+	}
+	if st := stat("/containers/c/rootfs"); !strings.Contains(st, "Type: directory") {
+		t.Errorf("c, which has a file, does not have a root of its own:\n%s", st)
+	}
+	if st := stat("/containers/c/rootfs/from-c"); !strings.Contains(st, "Type: regular") {
+		t.Errorf("c's file is missing:\n%s", st)
+	}
+	if st := stat("/containers/a/rootfs/from-c"); !strings.Contains(st, "File not found") {
+		t.Errorf("c's file is in the shared root:\n%s", st)
+	}
+}
