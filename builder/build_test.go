@@ -54,7 +54,13 @@ func fakeHyperstart(t *testing.T) string {
 
 func loadExample(t *testing.T, name, image string) (*contract.Pod, string) {
 	t.Helper()
-	path := filepath.Join("..", "examples", name)
+	return loadPod(t, filepath.Join("..", "examples", name), image)
+}
+
+// loadPod loads a pod file with var.image set; it returns the pod and the
+// directory its relative paths are read from.
+func loadPod(t *testing.T, path, image string) (*contract.Pod, string) {
+	t.Helper()
 	pod, diags := spec.NewLoader(spec.WithVars(map[string]string{"image": image})).Load(path)
 	if diags.HasErrors() {
 		t.Fatal(diags)
@@ -233,14 +239,9 @@ func TestCheckOutput(t *testing.T) {
 // Containers of one image without files of their own share one root on
 // the pod partition; a container with files keeps its own.
 func TestSharedRoot(t *testing.T) {
-	path := filepath.Join("..", "testdata", "pods", "shared-root.hcl")
-	pod, diags := spec.NewLoader(spec.WithVars(map[string]string{"image": busyboxLayout(t)})).Load(path)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	abs, _ := filepath.Abs(path)
+	pod, dir := loadPod(t, filepath.Join("..", "testdata", "pods", "shared-root.hcl"), busyboxLayout(t))
 	out := filepath.Join(t.TempDir(), "shared.img")
-	if _, err := Build(context.Background(), pod, filepath.Dir(abs), out, buildOpts(t)...); err != nil {
+	if _, err := Build(context.Background(), pod, dir, out, buildOpts(t)...); err != nil {
 		t.Fatal(err)
 	}
 	img, err := disk.Open(out)

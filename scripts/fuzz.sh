@@ -28,7 +28,6 @@ fuzz() {
 
 found=0 flakes=0 targets=0
 for pkg in $($GO list ./...); do
-	dir=$($GO list -f '{{.Dir}}' "$pkg")
 	for target in $($GO test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz'); do
 		targets=$((targets + 1))
 		echo "fuzz $pkg $target ($FUZZTIME)"
@@ -39,6 +38,7 @@ for pkg in $($GO list ./...); do
 		if grep -q 'Failing input written to' "$log" ||
 			! grep -q 'context deadline exceeded' "$log"; then
 			cat "$log"
+			dir=$($GO list -f '{{.Dir}}' "$pkg")
 			echo "fuzz: $target: a real failure (log above; a failing input is kept under ${dir#$PWD/}/testdata/fuzz/$target)" >&2
 			found=$((found + 1))
 			continue
