@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -51,10 +52,11 @@ func probeKVM() error {
 	}
 	done := make(chan error, 1)
 	tid := make(chan int, 1)
+	var abandoned atomic.Bool
 	go func() {
 		runtime.LockOSThread() // the thread stays tied to a vCPU: never unlocked
 		tid <- unix.Gettid()
-		done <- probeGuest(f.Fd())
+		done <- probeGuest(f.Fd(), &abandoned)
 	}()
 	t := <-tid
 	select {
@@ -63,6 +65,7 @@ func probeKVM() error {
 	case <-time.After(kvmProbeTimeout):
 		// Interrupt KVM_RUN (it returns EINTR on any handled signal; the Go
 		// runtime ignores a stray SIGURG) so the thread does not spin.
+		abandoned.Store(true)
 		_ = unix.Tgkill(os.Getpid(), t, unix.SIGURG)
 		select {
 		case <-done:
@@ -76,7 +79,9 @@ func probeKVM() error {
 // mov al, 0x2a; out 0xf4, al; hlt.
 var probeCode = []byte{0xb0, 0x2a, 0xe6, 0xf4, 0xf4}
 
-func probeGuest(kvmFd uintptr) error {
+// probeGuest runs the probe guest until its I/O exit, or until abandoned
+// is set and a signal interrupts KVM_RUN.
+func probeGuest(kvmFd uintptr, abandoned *atomic.Bool) error {
 	vmFd, err := kvm.CreateVM(kvmFd)
 	if err != nil {
 		return fmt.Errorf("creating a VM: %w", err)
@@ -131,9 +136,17 @@ func probeGuest(kvmFd uintptr) error {
 	if err := kvm.SetRegs(vcpuFd, &kvm.Regs{RIP: 0x1000, RFLAGS: 2}); err != nil {
 		return fmt.Errorf("setting vCPU registers: %w", err)
 	}
-	_, _, errno := unix.Syscall(unix.SYS_IOCTL, vcpuFd, kvm.IIO(0x80), 0) // KVM_RUN
-	if errno != 0 {
-		return fmt.Errorf("running a test guest: %w", errno)
+	for {
+		_, _, errno := unix.Syscall(unix.SYS_IOCTL, vcpuFd, kvm.IIO(0x80), 0) // KVM_RUN
+		// EINTR is any signal this thread handled, most often the Go
+		// runtime's preemption signal: run again unless abandoned.
+		if errno == unix.EINTR && !abandoned.Load() {
+			continue
+		}
+		if errno != 0 {
+			return fmt.Errorf("running a test guest: %w", errno)
+		}
+		break
 	}
 	run := (*kvm.RunData)(unsafe.Pointer(&runMem[0]))
 	if kvm.ExitType(run.ExitReason) != kvm.EXITIO {
