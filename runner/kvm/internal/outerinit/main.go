@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -19,6 +20,9 @@ func main() {
 	if err := run(); err != nil {
 		say("error: %v", err)
 	}
+	// The test's host side reads this as "the outer VM did its job"; an
+	// outer VM that ends or stops printing without it failed underneath.
+	say("done")
 	unix.Sync()
 	unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF)
 	select {}
@@ -75,6 +79,13 @@ func splitRuns(args []string) [][]string {
 	return runs
 }
 
+// heartbeat is how often the outer init says it is alive while vmmrun runs.
+const heartbeat = 15 * time.Second
+
+// silentDump is how long vmmrun may print nothing before it is asked for
+// its goroutines' stacks.
+const silentDump = 60 * time.Second
+
 // pressLine is what the inner guest prints when it wants the power
 // button: vmmrun presses it when interrupted.
 const pressLine = "testinit: waiting for the power button"
@@ -83,11 +94,12 @@ const pressLine = "testinit: waiting for the power button"
 // interrupting it (a graceful stop) when the guest asks for that.
 func vmmrun(args []string) error {
 	cmd := exec.Command("/vmmrun", args...)
-	cmd.Stderr = os.Stdout
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return err
 	}
+	// One pipe for both, so that the silence below counts every line.
+	cmd.Stderr = cmd.Stdout
 	say("starting vmmrun")
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting vmmrun: %w", err)
@@ -97,8 +109,38 @@ func vmmrun(args []string) error {
 			go linkUp(args[i+1])
 		}
 	}
+	// A heartbeat, so that the host tells an outer VM that stopped (QEMU's
+	// emulated SVM has hung whole VMs) from a VMM that did; and a VMM silent
+	// for silentDump is asked for its goroutines' stacks.
+	stop := make(chan struct{})
+	defer close(stop)
+	var lastLine atomic.Int64
+	lastLine.Store(time.Now().UnixNano())
+	go func() {
+		start := time.Now()
+		tick := time.NewTicker(heartbeat)
+		defer tick.Stop()
+		quit := false
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				say("vmmrun running for %.0fs", time.Since(start).Seconds())
+				silent := time.Since(time.Unix(0, lastLine.Load()))
+				if silent > silentDump && !quit {
+					// A Go VMM prints every goroutine's stack on SIGQUIT:
+					// where it waits, if it waits.
+					say("vmmrun silent for %.0fs: SIGQUIT for its goroutines", silent.Seconds())
+					cmd.Process.Signal(unix.SIGQUIT)
+					quit = true
+				}
+			}
+		}
+	}()
 	s := bufio.NewScanner(out)
 	for s.Scan() {
+		lastLine.Store(time.Now().UnixNano())
 		fmt.Println(s.Text())
 		if strings.Contains(s.Text(), pressLine) {
 			say("interrupting vmmrun")
