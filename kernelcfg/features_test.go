@@ -96,7 +96,7 @@ func TestGuestContract(t *testing.T) {
 		"CGROUPS": "y", "MEMCG": "y", "PID_NS": "y", "NET_NS": "y", "USER_NS": "y",
 		"DEVTMPFS": "y", "TMPFS": "y", "ACPI_BUTTON": "y", "INPUT_EVDEV": "y",
 		"BLK_DEV_INITRD": "y", "RD_GZIP": "y", "RD_ZSTD": "y", "PACKET": "y", "UNIX": "y",
-		"FUTEX": "y", "EPOLL": "y", "EFI_PARTITION": "y", "IPV6": "n", "VT": "n",
+		"FUTEX": "y", "EPOLL": "y", "EFI_PARTITION": "y", "IPV6": "y", "VT": "n", "VIRTIO_FS": "y",
 	}
 	got := map[string]string{}
 	for _, s := range Settings() {
