@@ -49,6 +49,8 @@ type Container struct {
 	StopSignal  string            `json:"stop_signal,omitempty"`
 	StopTimeout Duration          `json:"stop_timeout"`
 	Mounts      []Mount           `json:"mounts,omitempty"`
+	// Ulimits replace DefaultUlimits by name (EffectiveUlimits).
+	Ulimits []Ulimit `json:"ulimits,omitempty"`
 
 	// Digest is the resolved image manifest digest ("sha256:…").
 	Digest string `json:"digest,omitempty"`
@@ -118,10 +120,18 @@ type File struct {
 
 // Port publishes a guest port on the host.
 type Port struct {
+	// Address is the host address the port listens on; empty means
+	// DefaultPortAddress (loopback only).
+	Address  string `json:"address,omitempty"`
 	Host     int    `json:"host"`
 	Guest    int    `json:"guest"`
 	Protocol string `json:"protocol"`
 }
+
+// DefaultPortAddress is where a published port listens unless the pod file
+// or -p names another address: loopback, so that nothing is reachable from
+// the network unless asked for.
+const DefaultPortAddress = "127.0.0.1"
 
 // Network is the guest's network set-up. Empty fields mean: take them from
 // the kernel command line (the runner's static set-up), else use DHCP.

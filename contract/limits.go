@@ -1,0 +1,77 @@
+package contract
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Defaults and limits, in one place: the pod file's checks (package spec),
+// hyperboot's flags and the runner all use these, so a value that passes
+// one entry point passes every other and boots.
+const (
+	// DefaultCPUs is the pod's vCPU count when nobody names one.
+	DefaultCPUs = 1
+	// MaxCPUs is the hyperkernel's CONFIG_NR_CPUS: more vCPUs than the
+	// kernel can bring up is never what anybody wants.
+	MaxCPUs = 64
+	// DefaultMemoryMiB is the pod's memory when nobody names one.
+	DefaultMemoryMiB = 256
+	// MinMemoryMiB is the least memory a pod is known to boot in: a test
+	// boots a pod with exactly this much (hyperstart's TestVMMinMemory).
+	MinMemoryMiB = 64
+	// MaxMemoryMiB bounds memory (1 TiB): more is a typo.
+	MaxMemoryMiB = 1 << 20
+	// MaxID is the largest uid or gid (Linux's (uid_t)-1 is reserved).
+	MaxID = 1<<32 - 2
+)
+
+// CheckCPUs reports whether n vCPUs can boot.
+func CheckCPUs(n int) error {
+	if n < 1 || n > MaxCPUs {
+		return fmt.Errorf("%d vCPUs: want 1 to %d", n, MaxCPUs)
+	}
+	return nil
+}
+
+// CheckMemoryMiB reports whether a guest of n MiB can boot.
+func CheckMemoryMiB(n int64) error {
+	if n < MinMemoryMiB || n > MaxMemoryMiB {
+		return fmt.Errorf("%d MiB of memory: want %d MiB to %d MiB", n, MinMemoryMiB, MaxMemoryMiB)
+	}
+	return nil
+}
+
+// CheckUser checks a user as a container names it: "", uid[:gid] or
+// name[:group]; numeric ids must fit MaxID, names must be non-empty and
+// free of ':' and NUL.
+func CheckUser(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, g, hasGroup := strings.Cut(s, ":")
+	if err := checkID("user", u); err != nil {
+		return err
+	}
+	if hasGroup {
+		return checkID("group", g)
+	}
+	return nil
+}
+
+func checkID(what, s string) error {
+	if s == "" {
+		return fmt.Errorf("empty %s", what)
+	}
+	if strings.ContainsAny(s, ":\x00/\n") || len(s) > 256 {
+		return fmt.Errorf("%s %q: not a valid name", what, s)
+	}
+	if s[0] < '0' || s[0] > '9' {
+		return nil // a name, looked up in the image's /etc/passwd or /etc/group
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || n > MaxID {
+		return fmt.Errorf("%s %q: a numeric id is 0 to %d", what, s, uint64(MaxID))
+	}
+	return nil
+}
