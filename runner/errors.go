@@ -16,6 +16,8 @@ var (
 	ErrUnsupported = errors.New("not supported by this backend")
 	// ErrBadNet: the --net value is not "user", "none" or "tap:NAME".
 	ErrBadNet = errors.New("invalid network mode")
+	// ErrBadResources: CPUs or memory outside the contract's limits.
+	ErrBadResources = errors.New("invalid resources")
 )
 
 // NoStatusError says how the guest stopped without reporting a status:

@@ -14,8 +14,8 @@ import (
 
 // Defaults when neither the options nor the artifact say.
 const (
-	DefaultCPUs      = 1
-	DefaultMemoryMiB = 256
+	DefaultCPUs      = contract.DefaultCPUs
+	DefaultMemoryMiB = contract.DefaultMemoryMiB
 	// DefaultStopTimeout is the grace period after a power-down request:
 	// hyperstart's default stop timeout per container (10 s, as Docker's)
 	// plus 10 s for the rest of the shutdown.
@@ -26,7 +26,8 @@ const (
 type Options struct {
 	// Backend is "auto" (or empty), "kvm" or "qemu".
 	Backend string
-	// CPUs and MemoryMiB override the artifact's resources when > 0.
+	// CPUs and MemoryMiB override the artifact's resources when not 0;
+	// Run refuses values outside contract.CheckCPUs and CheckMemoryMiB.
 	CPUs      int
 	MemoryMiB int64
 	// Ports are published in addition to the artifact's (-p HOST:GUEST);
@@ -60,6 +61,9 @@ func Run(ctx context.Context, path string, opts Options) (int, error) {
 		verbose = io.Discard
 	}
 	if _, _, err := ParseNet(opts.Net); err != nil {
+		return 0, err
+	}
+	if err := opts.checkResources(); err != nil {
 		return 0, err
 	}
 	var tl *Timeline
@@ -99,6 +103,22 @@ func Run(ctx context.Context, path string, opts Options) (int, error) {
 		return 0, err
 	}
 	return BootWith(ctx, be, b)
+}
+
+// checkResources applies the contract's limits to the overrides, so that
+// a value the pod file would refuse is refused here too, before booting.
+func (o Options) checkResources() error {
+	if o.CPUs != 0 {
+		if err := contract.CheckCPUs(o.CPUs); err != nil {
+			return fmt.Errorf("%w: %w", ErrBadResources, err)
+		}
+	}
+	if o.MemoryMiB != 0 {
+		if err := contract.CheckMemoryMiB(o.MemoryMiB); err != nil {
+			return fmt.Errorf("%w: %w", ErrBadResources, err)
+		}
+	}
+	return nil
 }
 
 // bootFor is the Boot for an artifact's manifest and command line under

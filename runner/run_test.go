@@ -311,3 +311,18 @@ func TestRunBadArtifact(t *testing.T) {
 		}
 	}
 }
+
+func TestRunBadResources(t *testing.T) {
+	be := &fake{name: "fake"}
+	withBackends(t, be)
+	for _, o := range []Options{{CPUs: 99}, {CPUs: -1}, {MemoryMiB: 63}, {MemoryMiB: contract.MaxMemoryMiB + 1}} {
+		o.Backend = "fake"
+		// The check comes before the artifact is opened: this one is missing.
+		if _, err := Run(context.Background(), "missing.img", o); !errors.Is(err, ErrBadResources) {
+			t.Errorf("Run with CPUs %d, MemoryMiB %d = %v, want ErrBadResources", o.CPUs, o.MemoryMiB, err)
+		}
+	}
+	if be.ran {
+		t.Error("the backend ran despite bad resources")
+	}
+}

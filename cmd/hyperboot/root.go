@@ -62,15 +62,17 @@ container was killed by signal N), or 125 when hyperboot itself failed.`,
 				Net:     netw,
 				Stdout:  stdout,
 			}
-			if memory != "" {
-				n, err := units.ParseSize(memory)
+			if cmd.Flags().Changed("cpus") {
+				if err := contract.CheckCPUs(cpus); err != nil {
+					return cli.Usage(fmt.Errorf("--cpus: %w", err))
+				}
+			}
+			if cmd.Flags().Changed("memory") {
+				n, err := parseMemory(memory)
 				if err != nil {
-					return cli.Usage(fmt.Errorf("--memory: %w", err))
+					return cli.Usage(err)
 				}
-				if n < 64<<20 {
-					return cli.Usage(fmt.Errorf("--memory %s: at least 64MiB", memory))
-				}
-				opts.MemoryMiB = n >> 20
+				opts.MemoryMiB = n
 			}
 			for _, p := range ports {
 				port, err := parsePort(p)
@@ -99,14 +101,30 @@ container was killed by signal N), or 125 when hyperboot itself failed.`,
 	cmd.SetErr(stderr)
 	fl := cmd.Flags()
 	fl.StringVar(&backend, "backend", "auto", "auto, kvm or qemu")
-	fl.IntVar(&cpus, "cpus", 0, "virtual CPUs (default: the pod's)")
-	fl.StringVar(&memory, "memory", "", "guest memory, e.g. 512MiB (default: the pod's)")
+	fl.IntVar(&cpus, "cpus", 0, fmt.Sprintf("virtual CPUs, 1 to %d (default: the pod's)", contract.MaxCPUs))
+	fl.StringVar(&memory, "memory", "", fmt.Sprintf("guest memory, %d MiB or more, e.g. 512MiB (default: the pod's)", contract.MinMemoryMiB))
 	fl.StringArrayVarP(&ports, "publish", "p", nil, "publish a guest port: HOST:GUEST[/tcp|udp] (repeatable; the pod's ports are always published)")
 	fl.StringVar(&netw, "net", "user", "network: user (rootless, qemu), tap:NAME (root), none")
 	fl.BoolVar(&trace, "trace", false, "print the boot timeline (VMM start, kernel, hyperstart steps, first container)")
 	fl.BoolVarP(&verbose, "verbose", "v", false, "say which backend runs and show its command line")
 	cli.Teach(cmd)
 	return cmd
+}
+
+// parseMemory reads --memory as whole MiB within the contract's limits.
+func parseMemory(s string) (int64, error) {
+	n, err := units.ParseSize(s)
+	if err != nil {
+		return 0, fmt.Errorf("--memory: %w", err)
+	}
+	if err := contract.CheckMemoryMiB(n >> 20); err != nil {
+		hint := ""
+		if strings.TrimLeft(strings.TrimSpace(s), "0123456789.") == "" {
+			hint = " (a number without a unit is bytes: say 512MiB)"
+		}
+		return 0, fmt.Errorf("--memory %s: %w%s", s, err, hint)
+	}
+	return n >> 20, nil
 }
 
 // parsePort reads -p HOST:GUEST[/tcp|udp].

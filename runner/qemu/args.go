@@ -74,7 +74,7 @@ func args(c config) ([]string, error) {
 	cpus := max(b.CPUs, 1)
 	mem := b.MemoryMiB
 	if mem <= 0 {
-		mem = 256
+		mem = runner.DefaultMemoryMiB
 	}
 	a = append(a,
 		"-smp", strconv.Itoa(cpus),
