@@ -107,7 +107,8 @@ func classify(err error) error {
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
-	case errors.Is(err, imageref.ErrEmpty), errors.Is(err, imageref.ErrBadReference), errors.Is(err, imageref.ErrUnknownTransport):
+	case errors.Is(err, imageref.ErrEmpty), errors.Is(err, imageref.ErrBadReference), errors.Is(err, imageref.ErrUnknownTransport),
+		errors.Is(err, imageref.ErrUnsupportedTransport):
 		return fmt.Errorf("%w: %w", ErrBadReference, err)
 	case errors.Is(err, cache.ErrDigestMismatch), errors.Is(err, flatten.ErrDigestMismatch):
 		return fmt.Errorf("%w: %w", ErrDigestMismatch, err)

@@ -219,6 +219,7 @@ func TestErrors(t *testing.T) {
 		{ref: "oci-archive:/no/such.tar", want: ErrNotFound, text: "(OCI archive)"},
 		{ref: "docker-daemon:busybox:1", opts: []Option{WithDockerHost("unix:///nonexistent/docker.sock")}, want: ErrNoDaemon, text: "start Docker"},
 		{ref: "ftp://x", want: ErrBadReference, text: "ftp://x"},
+		{ref: "dir:/x", want: ErrBadReference, text: `transport "dir:" is not supported`},
 		{ref: host + "/o/fixture:1", opts: []Option{WithPlatform("linux/riscv64")}, want: ErrUnsupportedPlatform, text: "x86-64"},
 	}
 	for _, tt := range tests {

@@ -8,6 +8,9 @@
 //	oci-archive:FILE[:TAG]            a tar of an OCI image layout
 //	docker-archive:FILE[:REF]         a `docker save` tarball
 //
+// skopeo's other transports (dir:, containers-storage:, ...) are refused
+// by name (ErrUnsupportedTransport) rather than read as Docker Hub names.
+//
 // Parse checks the syntax only; it never touches the network or the file
 // system. Registry names are normalised with go-containerregistry
 // (busybox → index.docker.io/library/busybox:latest) so that String gives

@@ -26,11 +26,17 @@ const (
 // Transports lists the known transports in the order they are documented.
 var Transports = []Transport{Docker, OCI, OCIArchive, DockerArchive, DockerDaemon}
 
+// Unsupported lists skopeo's other transports (containers-transports(5)),
+// which hyper recognises in order to refuse them by name: without this,
+// "dir:/x" or "tarball:x.tar" would read as registry references.
+var Unsupported = []Transport{"containers-storage", "dir", "ostree", "sif", "tarball", "atomic"}
+
 // Errors returned by Parse, checked with errors.Is.
 var (
-	ErrEmpty            = errors.New("empty image reference")
-	ErrUnknownTransport = errors.New("unknown transport")
-	ErrBadReference     = errors.New("invalid image reference")
+	ErrEmpty                = errors.New("empty image reference")
+	ErrUnknownTransport     = errors.New("unknown transport")
+	ErrUnsupportedTransport = errors.New("unsupported transport")
+	ErrBadReference         = errors.New("invalid image reference")
 )
 
 // Ref is a parsed image reference.
@@ -107,6 +113,9 @@ func parse(s string) (Ref, error) {
 		return registry(Docker, rest)
 	}
 	if scheme, _, ok := strings.Cut(s, "://"); ok {
+		if isUnsupported(scheme) {
+			return Ref{}, unsupportedTransport(scheme, "")
+		}
 		return Ref{}, unknownTransport(scheme)
 	}
 	transport, rest, ok := strings.Cut(s, ":")
@@ -118,6 +127,16 @@ func parse(s string) (Ref, error) {
 		return registry(t, rest)
 	case OCI, OCIArchive, DockerArchive:
 		return local(t, rest)
+	}
+	if isUnsupported(transport) {
+		// As in skopeo, the transport wins over a Docker Hub image of
+		// the same name ("dir:latest"), which docker:// still names.
+		return Ref{}, unsupportedTransport(transport, s)
+	}
+	if strings.HasPrefix(rest, "/") {
+		// "word:/path": a registry host's port is never empty, so this
+		// is a transport hyper does not know, not a registry reference.
+		return Ref{}, unknownTransport(transport)
 	}
 	// busybox:1.36, localhost:5000/app: a bare registry reference.
 	r, err := registry(Docker, s)
@@ -135,6 +154,9 @@ func registry(t Transport, s string) (Ref, error) {
 			example = "docker-daemon:busybox:1.36"
 		}
 		return Ref{}, fmt.Errorf("%w: %q is not a registry reference (%v); write e.g. %s", ErrBadReference, s, strings.TrimPrefix(err.Error(), "could not parse reference: "), example)
+	}
+	if host := ref.Context().RegistryStr(); strings.HasSuffix(host, ":") {
+		return Ref{}, fmt.Errorf("%w: %q: registry host %q has an empty port; write HOST:PORT/NAME or leave the colon out", ErrBadReference, s, host)
 	}
 	return Ref{Transport: t, Name: ref.Name()}, nil
 }
@@ -162,6 +184,40 @@ func local(t Transport, s string) (Ref, error) {
 	return Ref{Transport: t, Path: path, Tag: tag}, nil
 }
 
+func isUnsupported(name string) bool {
+	for _, t := range Unsupported {
+		if string(t) == name {
+			return true
+		}
+	}
+	return false
+}
+
+// supported spells the served transports as they are written.
+func supported() string {
+	names := make([]string, len(Transports))
+	for i, t := range Transports {
+		names[i] = string(t) + ":"
+		if t == Docker {
+			names[i] = "docker://"
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// unsupportedTransport refuses one of skopeo's transports hyper does not
+// serve; whole, when not empty, is the reference, named for the Docker Hub
+// image it could also mean.
+func unsupportedTransport(name, whole string) error {
+	hint := ""
+	if whole != "" {
+		if _, err := registry(Docker, whole); err == nil {
+			hint = fmt.Sprintf(" (for the registry image, write docker://%s)", whole)
+		}
+	}
+	return fmt.Errorf("%w: transport %q is not supported; supported: %s%s", ErrUnsupportedTransport, name+":", supported(), hint)
+}
+
 func unknownTransport(scheme string) error {
 	names := make([]string, len(Transports))
 	for i, t := range Transports {
@@ -171,7 +227,7 @@ func unknownTransport(scheme string) error {
 	if s := suggest.Closest(scheme, names, 3); s != "" {
 		hint = fmt.Sprintf(" (did you mean %q?)", s)
 	}
-	return fmt.Errorf("%w %q%s; use one of %s, or a bare registry reference such as busybox:1.36", ErrUnknownTransport, scheme, hint, strings.Join(names, ", "))
+	return fmt.Errorf("%w %q%s; supported: %s, or a bare registry reference such as busybox:1.36", ErrUnknownTransport, scheme, hint, supported())
 }
 
 // looksLikeTransport reports whether a failed bare reference's prefix is

@@ -27,6 +27,12 @@ func TestParse(t *testing.T) {
 		{"docker-archive:bb.tar", Ref{Transport: DockerArchive, Path: "bb.tar"}, "docker-archive:bb.tar"},
 		{"docker-archive:bb.tar:busybox:1.36", Ref{Transport: DockerArchive, Path: "bb.tar", Tag: "busybox:1.36"}, "docker-archive:bb.tar:busybox:1.36"},
 		{"docker-archive:bb.tar:@0", Ref{Transport: DockerArchive, Path: "bb.tar", Tag: "@0"}, "docker-archive:bb.tar:@0"},
+		// A name:tag or host:port is not a transport, even when it is
+		// close to one.
+		{"registry:5000/x:tag", Ref{Transport: Docker, Name: "registry:5000/x:tag"}, "docker://registry:5000/x:tag"},
+		{"localhost:5000/x", Ref{Transport: Docker, Name: "localhost:5000/x:latest"}, "docker://localhost:5000/x:latest"},
+		{"dirt:1", Ref{Transport: Docker, Name: "index.docker.io/library/dirt:1"}, "docker://index.docker.io/library/dirt:1"},
+		{"docker://dir:latest", Ref{Transport: Docker, Name: "index.docker.io/library/dir:latest"}, "docker://index.docker.io/library/dir:latest"},
 	}
 	for _, tt := range tests {
 		got, err := Parse(tt.in)
@@ -65,6 +71,25 @@ func TestParseErrors(t *testing.T) {
 		{"docker-archive:bb.tar:Not A Ref", ErrBadReference, "docker-archive:busybox.tar:busybox:1.36"},
 		{"docker-daemon:", ErrBadReference, "docker-daemon:busybox:1.36"},
 		{"docker://", ErrBadReference, "write e.g."},
+		// skopeo's transports that hyper does not serve are refused by
+		// name, never read as Docker Hub repositories.
+		{"dir:/x", ErrUnsupportedTransport, `transport "dir:" is not supported; supported: docker://, oci:, oci-archive:, docker-archive:, docker-daemon:`},
+		{"dir:x", ErrUnsupportedTransport, "write docker://dir:x"},
+		{"dir://x", ErrUnsupportedTransport, `transport "dir:" is not supported`},
+		{"containers-storage:busybox", ErrUnsupportedTransport, `"containers-storage:" is not supported`},
+		{"containers-storage:docker.io/library/busybox:1.36", ErrUnsupportedTransport, `"containers-storage:"`},
+		{"ostree:busybox@/ostree/repo", ErrUnsupportedTransport, `"ostree:"`},
+		{"ostree:5000/x", ErrUnsupportedTransport, "write docker://ostree:5000/x"},
+		{"sif:/images/app.sif", ErrUnsupportedTransport, `"sif:"`},
+		{"tarball:/x.tar", ErrUnsupportedTransport, `"tarball:"`},
+		{"atomic:registry/ns/app:1", ErrUnsupportedTransport, `"atomic:"`},
+		// An unknown word followed by ":/" is no registry (a port is never
+		// empty): it is taken for a transport hyper does not know.
+		{"foo:/path", ErrUnknownTransport, `unknown transport "foo"`},
+		{"docker:/busybox", ErrUnknownTransport, `did you mean "docker"`},
+		{"oci-archiv:/x.tar", ErrUnknownTransport, `did you mean "oci-archive"`},
+		{"docker://dir:/x", ErrBadReference, "empty port"},
+		{"docker-daemon:foo:/x", ErrBadReference, "empty port"},
 	}
 	for _, tt := range tests {
 		_, err := Parse(tt.in)
@@ -101,13 +126,20 @@ func TestResolve(t *testing.T) {
 // round-trips through String.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"busybox", "busybox:1.36", "docker://a/b:c", "oci:d:t", "oci-archive:f",
-		"docker-archive:f:busybox:1", "docker-daemon:x", "x://y", "localhost:5000/a@sha256:" + strings.Repeat("a", 64)} {
+		"docker-archive:f:busybox:1", "docker-daemon:x", "x://y", "localhost:5000/a@sha256:" + strings.Repeat("a", 64),
+		"dir:/x", "containers-storage:a", "foo:/p", "registry:5000/x:tag", "docker://a:/b"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		r, err := Parse(s)
 		if err != nil {
 			return
+		}
+		if prefix, _, ok := strings.Cut(s, ":"); ok && isUnsupported(prefix) {
+			t.Fatalf("Parse(%q) accepted skopeo's unsupported transport %q: %+v", s, prefix, r)
+		}
+		if host, _, _ := strings.Cut(r.Name, "/"); strings.HasSuffix(host, ":") {
+			t.Fatalf("Parse(%q) = %+v: a registry host with an empty port", s, r)
 		}
 		again, err := Parse(r.String())
 		if err != nil {
