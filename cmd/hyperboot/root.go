@@ -1,16 +1,16 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
-	"strconv"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/hyperbuild/hyper/contract"
 	"github.com/hyperbuild/hyper/internal/cli"
-	"github.com/hyperbuild/hyper/internal/units"
+	"github.com/hyperbuild/hyper/internal/suggest"
 	"github.com/hyperbuild/hyper/internal/version"
 	"github.com/hyperbuild/hyper/runner"
 	_ "github.com/hyperbuild/hyper/runner/kvm"
@@ -27,15 +27,7 @@ const example = `  # Boot a pod; its output is shown, its exit status is hyperbo
   hyperboot --backend qemu --trace hello.img`
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
-	var (
-		backend string
-		cpus    int
-		memory  string
-		ports   []string
-		netw    string
-		trace   bool
-		verbose bool
-	)
+	var f bootFlags
 	cmd := &cobra.Command{
 		Use:   "hyperboot OUT.img|DIR",
 		Short: "Boot a hyper artifact like docker run",
@@ -49,42 +41,33 @@ Backends: kvm (the built-in pure-Go VMM, needs /dev/kvm) and qemu
 auto picks kvm when /dev/kvm is usable, else qemu.
 
 Exit status: the pod's (the first non-zero container status; 128+N when a
-container was killed by signal N), or 125 when hyperboot itself failed.`,
+container was killed by signal N), 2 for a bad command line, or 125 when
+hyperboot itself failed.`,
 		Example:       example,
 		Version:       version.String(),
-		Args:          cobra.ExactArgs(1),
+		Args:          cobra.ArbitraryArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts := runner.Options{
-				Backend: backend,
-				CPUs:    cpus,
-				Net:     netw,
-				Stdout:  stdout,
+			if len(args) == 0 {
+				fmt.Fprint(stderr, cmd.UsageString())
+				return cli.Usage(errors.New("no artifact given: hyperboot OUT.img (see hyperboot --help)"))
 			}
-			if cmd.Flags().Changed("cpus") {
-				if err := contract.CheckCPUs(cpus); err != nil {
-					return cli.Usage(fmt.Errorf("--cpus: %w", err))
-				}
+			if len(args) == 1 && args[0] == "help" {
+				return cmd.Help()
 			}
-			if cmd.Flags().Changed("memory") {
-				n, err := parseMemory(memory)
-				if err != nil {
-					return cli.Usage(err)
-				}
-				opts.MemoryMiB = n
+			if err := checkArtifactArg(args); err != nil {
+				return cli.Usage(err)
 			}
-			for _, p := range ports {
-				port, err := parsePort(p)
-				if err != nil {
-					return cli.Usage(err)
-				}
-				opts.Ports = append(opts.Ports, port)
+			opts, err := f.options(cmd)
+			if err != nil {
+				return cli.Usage(err)
 			}
-			if trace {
+			opts.Stdout = stdout
+			if f.trace {
 				opts.Trace = stderr
 			}
-			if verbose {
+			if f.verbose {
 				opts.Verbose = stderr
 			}
 			status, err := runner.Run(cmd.Context(), args[0], opts)
@@ -99,51 +82,52 @@ container was killed by signal N), or 125 when hyperboot itself failed.`,
 	}
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
-	fl := cmd.Flags()
-	fl.StringVar(&backend, "backend", "auto", "auto, kvm or qemu")
-	fl.IntVar(&cpus, "cpus", 0, fmt.Sprintf("virtual CPUs, 1 to %d (default: the pod's)", contract.MaxCPUs))
-	fl.StringVar(&memory, "memory", "", fmt.Sprintf("guest memory, %d MiB or more, e.g. 512MiB (default: the pod's)", contract.MinMemoryMiB))
-	fl.StringArrayVarP(&ports, "publish", "p", nil, "publish a guest port: HOST:GUEST[/tcp|udp] (repeatable; the pod's ports are always published)")
-	fl.StringVar(&netw, "net", "user", "network: user (rootless, qemu), tap:NAME (root), none")
-	fl.BoolVar(&trace, "trace", false, "print the boot timeline (VMM start, kernel, hyperstart steps, first container)")
-	fl.BoolVarP(&verbose, "verbose", "v", false, "say which backend runs and show its command line")
+	f.register(cmd)
 	cli.Teach(cmd)
 	return cmd
 }
 
-// parseMemory reads --memory as whole MiB within the contract's limits.
-func parseMemory(s string) (int64, error) {
-	n, err := units.ParseSize(s)
-	if err != nil {
-		return 0, fmt.Errorf("--memory: %w", err)
+// checkArtifactArg: one artifact; a word that names no file and looks
+// like a command ("ps", "run") is reported as such, not as a missing file.
+func checkArtifactArg(args []string) error {
+	if len(args) > 1 {
+		return fmt.Errorf("one artifact at a time, got %d arguments: %q", len(args), args)
 	}
-	if err := contract.CheckMemoryMiB(n >> 20); err != nil {
-		hint := ""
-		if strings.TrimLeft(strings.TrimSpace(s), "0123456789.") == "" {
-			hint = " (a number without a unit is bytes: say 512MiB)"
-		}
-		return 0, fmt.Errorf("--memory %s: %w%s", s, err, hint)
+	a := args[0]
+	if _, err := os.Stat(a); err == nil || !errors.Is(err, os.ErrNotExist) || !looksLikeCommand(a) {
+		return nil // the runner says what is wrong with a file
 	}
-	return n >> 20, nil
+	msg := fmt.Sprintf("%q is not a file and not a command", a)
+	if s := suggestCommand(a); s != "" {
+		msg += fmt.Sprintf(": did you mean %q?", s)
+	}
+	return errors.New(msg)
 }
 
-// parsePort reads -p HOST:GUEST[/tcp|udp].
-func parsePort(s string) (contract.Port, error) {
-	spec, proto, _ := strings.Cut(s, "/")
-	if proto == "" {
-		proto = "tcp"
+// commands are the words hyperboot takes in place of an artifact. cobra
+// adds completion only while it is being called, and help not at all
+// while there are no other commands, so they are listed here.
+var commands = []string{"completion", "help"}
+
+// suggestCommand is the command a word probably meant, or "".
+func suggestCommand(word string) string {
+	for _, c := range commands {
+		if strings.HasPrefix(c, word) {
+			return c
+		}
 	}
-	if proto != "tcp" && proto != "udp" {
-		return contract.Port{}, fmt.Errorf("-p %s: protocol %q, want tcp or udp", s, proto)
+	return suggest.Closest(word, commands, 3)
+}
+
+// looksLikeCommand: a lower-case word, no path, no extension.
+func looksLikeCommand(s string) bool {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return false
 	}
-	h, g, ok := strings.Cut(spec, ":")
-	if !ok {
-		return contract.Port{}, fmt.Errorf("-p %s: want HOST:GUEST[/tcp|udp], e.g. 8080:80", s)
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+			return false
+		}
 	}
-	host, err1 := strconv.Atoi(h)
-	guest, err2 := strconv.Atoi(g)
-	if err1 != nil || err2 != nil || host < 1 || host > 65535 || guest < 1 || guest > 65535 {
-		return contract.Port{}, fmt.Errorf("-p %s: ports must be numbers in 1..65535", s)
-	}
-	return contract.Port{Host: host, Guest: guest, Protocol: proto}, nil
+	return true
 }

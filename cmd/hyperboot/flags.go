@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hyperbuild/hyper/contract"
+	"github.com/hyperbuild/hyper/internal/units"
+	"github.com/hyperbuild/hyper/runner"
+)
+
+// bootFlags are hyperboot's flags; options checks them all, so that a
+// bad command line is a usage error before anything boots.
+type bootFlags struct {
+	backend string
+	cpus    int
+	memory  string
+	ports   []string
+	netw    string
+	trace   bool
+	verbose bool
+}
+
+func (f *bootFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.backend, "backend", runner.BackendAuto, "auto, kvm or qemu")
+	fl.IntVar(&f.cpus, "cpus", 0, fmt.Sprintf("virtual CPUs, 1 to %d (default: the pod's)", contract.MaxCPUs))
+	fl.StringVar(&f.memory, "memory", "", fmt.Sprintf("guest memory, %d MiB or more, e.g. 512MiB (default: the pod's)", contract.MinMemoryMiB))
+	fl.StringArrayVarP(&f.ports, "publish", "p", nil, "publish a guest port: HOST:GUEST[/tcp|udp] (repeatable; the pod's ports are always published)")
+	fl.StringVar(&f.netw, "net", runner.NetUser, "network: user (rootless, qemu), tap:NAME (root), none")
+	fl.BoolVar(&f.trace, "trace", false, "print the boot timeline (VMM start, kernel, hyperstart steps, first container)")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "say which backend runs and show its command line")
+}
+
+// options turns the flags into the runner's options (without the
+// streams), or says which flag is wrong.
+func (f *bootFlags) options(cmd *cobra.Command) (runner.Options, error) {
+	opts := runner.Options{Backend: f.backend, Net: f.netw}
+	if err := checkBackend(f.backend); err != nil {
+		return opts, err
+	}
+	if _, _, err := runner.ParseNet(f.netw); err != nil {
+		return opts, fmt.Errorf("--net: %w", err)
+	}
+	if cmd.Flags().Changed("cpus") {
+		if err := contract.CheckCPUs(f.cpus); err != nil {
+			return opts, fmt.Errorf("--cpus: %w", err)
+		}
+		opts.CPUs = f.cpus
+	}
+	if cmd.Flags().Changed("memory") {
+		n, err := parseMemory(f.memory)
+		if err != nil {
+			return opts, err
+		}
+		opts.MemoryMiB = n
+	}
+	for _, p := range f.ports {
+		port, err := parsePort(p)
+		if err != nil {
+			return opts, err
+		}
+		opts.Ports = append(opts.Ports, port)
+	}
+	return opts, nil
+}
+
+// backendNames are the values --backend takes.
+func backendNames() []string {
+	return append([]string{runner.BackendAuto}, runner.Backends()...)
+}
+
+func checkBackend(name string) error {
+	for _, n := range backendNames() {
+		if name == n {
+			return nil
+		}
+	}
+	return fmt.Errorf("--backend %q: %w (want %s)", name, runner.ErrUnknownBackend, strings.Join(backendNames(), ", "))
+}
+
+// parseMemory reads --memory as whole MiB within the contract's limits.
+func parseMemory(s string) (int64, error) {
+	n, err := units.ParseSize(s)
+	if err != nil {
+		return 0, fmt.Errorf("--memory: %w", err)
+	}
+	if err := contract.CheckMemoryMiB(n >> 20); err != nil {
+		hint := ""
+		if strings.TrimLeft(strings.TrimSpace(s), "0123456789.") == "" {
+			hint = " (a number without a unit is bytes: say 512MiB)"
+		}
+		return 0, fmt.Errorf("--memory %s: %w%s", s, err, hint)
+	}
+	return n >> 20, nil
+}
+
+// parsePort reads -p HOST:GUEST[/tcp|udp].
+func parsePort(s string) (contract.Port, error) {
+	spec, proto, _ := strings.Cut(s, "/")
+	if proto == "" {
+		proto = "tcp"
+	}
+	if proto != "tcp" && proto != "udp" {
+		return contract.Port{}, fmt.Errorf("-p %s: protocol %q, want tcp or udp", s, proto)
+	}
+	h, g, ok := strings.Cut(spec, ":")
+	if !ok {
+		return contract.Port{}, fmt.Errorf("-p %s: want HOST:GUEST[/tcp|udp], e.g. 8080:80", s)
+	}
+	host, err1 := strconv.Atoi(h)
+	guest, err2 := strconv.Atoi(g)
+	if err1 != nil || err2 != nil || host < 1 || host > 65535 || guest < 1 || guest > 65535 {
+		return contract.Port{}, fmt.Errorf("-p %s: ports must be numbers in 1..65535", s)
+	}
+	return contract.Port{Host: host, Guest: guest, Protocol: proto}, nil
+}
