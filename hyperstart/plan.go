@@ -99,7 +99,9 @@ func EtcPlan(hostname, addr string, dns []string) []Step {
 	}
 }
 
-// devNodes are the device nodes of a container's /dev, as Docker gives.
+// devNodes are the device nodes of a container's /dev, as Docker gives
+// without a terminal (no /dev/console: containers write through their
+// output pipes, never to the VM's console directly).
 var devNodes = []Dev{
 	{Path: "/dev/null", Mode: unix.S_IFCHR | 0o666, Major: 1, Minor: 3},
 	{Path: "/dev/zero", Mode: unix.S_IFCHR | 0o666, Major: 1, Minor: 5},
@@ -113,6 +115,11 @@ var devNodes = []Dev{
 // namespace before exec: the overlay root, pivot_root into it, the kernel
 // filesystems, a private /dev with the usual nodes, the pod's shared
 // /dev/shm, /etc files and volumes.
+//
+// The root is mounted nodev: a device node an image ships (b 254 0 for
+// the pod disk, c 1 1 for /dev/mem) stays in the tree but cannot be
+// opened, so the only usable nodes are those of the /dev tmpfs made here.
+// It is not nosuid: setuid files keep working, as under Docker.
 func ContainerPlan(p *contract.Pod, c *contract.Container) []Step {
 	d := path.Join(ContainersDir, c.Name)
 	root := d + "/root"
@@ -120,7 +127,7 @@ func ContainerPlan(p *contract.Pod, c *contract.Container) []Step {
 	steps := []Step{
 		MakePrivate{},
 		RootOffRamfs{Dir: rootBind},
-		Mount{Source: "overlay", Target: root, FSType: "overlay", Data: overlay},
+		Mount{Source: "overlay", Target: root, FSType: "overlay", Flags: unix.MS_NODEV, Data: overlay},
 		PivotRoot{NewRoot: root, PutOld: oldRoot},
 		Mount{Source: "proc", Target: "/proc", FSType: "proc", Flags: nosuidNodevNoexec},
 		Mount{Source: "sysfs", Target: "/sys", FSType: "sysfs", Flags: nosuidNodevNoexec | unix.MS_RDONLY},
@@ -137,6 +144,9 @@ func ContainerPlan(p *contract.Pod, c *contract.Container) []Step {
 		Symlink{Target: "pts/ptmx", Link: "/dev/ptmx"},
 		Mount{Source: "devpts", Target: "/dev/pts", FSType: "devpts", Flags: unix.MS_NOSUID | unix.MS_NOEXEC, Data: "newinstance,gid=5,mode=0620,ptmxmode=0666"},
 		Mount{Source: oldRoot + "/dev/shm", Target: "/dev/shm", Flags: unix.MS_BIND},
+		// POSIX message queues, as runc mounts them; a kernel without
+		// CONFIG_POSIX_MQUEUE still runs the pod.
+		Optional{Mount{Source: "mqueue", Target: "/dev/mqueue", FSType: "mqueue", Flags: nosuidNodevNoexec}},
 	)
 	for _, f := range []string{"hosts", "hostname", "resolv.conf"} {
 		steps = append(steps, Mount{Source: oldRoot + EtcDir + "/" + f, Target: "/etc/" + f, Flags: unix.MS_BIND, File: true})

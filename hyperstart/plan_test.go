@@ -69,7 +69,7 @@ func TestContainerPlan(t *testing.T) {
 	want := []string{
 		"make / private (rec)",
 		"bind / on /.hyperstart-root, move it to / and chroot (root off the initramfs)",
-		"mount overlay on /run/hyper/containers/server/root (overlay) lowerdir=/pod/containers/server/rootfs,upperdir=/run/hyper/containers/server/upper,workdir=/run/hyper/containers/server/work",
+		"mount overlay on /run/hyper/containers/server/root (overlay) nodev,lowerdir=/pod/containers/server/rootfs,upperdir=/run/hyper/containers/server/upper,workdir=/run/hyper/containers/server/work",
 		"pivot_root to /run/hyper/containers/server/root, old root at /.hyperstart",
 		"mount proc on /proc (proc) nosuid,nodev,noexec",
 		"mount sysfs on /sys (sysfs) ro,nosuid,nodev,noexec",
@@ -84,6 +84,7 @@ func TestContainerPlan(t *testing.T) {
 	tail := []string{
 		"mount devpts on /dev/pts (devpts) nosuid,noexec,newinstance,gid=5,mode=0620,ptmxmode=0666",
 		"mount bind /.hyperstart/dev/shm on /dev/shm",
+		"mount mqueue on /dev/mqueue (mqueue) nosuid,nodev,noexec",
 		"mount bind /.hyperstart/run/hyper/etc/hosts on /etc/hosts",
 		"mount bind /.hyperstart/run/hyper/etc/hostname on /etc/hostname",
 		"mount bind /.hyperstart/run/hyper/etc/resolv.conf on /etc/resolv.conf",

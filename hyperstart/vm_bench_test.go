@@ -24,7 +24,7 @@ func BenchmarkVMFirstLine(b *testing.B) {
 	dir := b.TempDir()
 	const line = `echo first-line $(cut -d" " -f1 /proc/uptime)`
 	p := busyboxPod("bench", shContainer("app", line))
-	disk := e.writePodDisk(b, dir, p)
+	disk := e.writePodDisk(b, dir, p, nil)
 	hsInitrd := e.writeInitrd(b, dir, p)
 
 	script := filepath.Join(dir, "init")

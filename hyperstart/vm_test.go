@@ -125,8 +125,9 @@ func shContainer(name, script string) contract.Container {
 }
 
 // writePodDisk makes the ext4 pod partition: containers/NAME/rootfs with
-// busybox, its applets and a passwd/group.
-func (e *vmEnv) writePodDisk(t testing.TB, dir string, p *contract.Pod) string {
+// busybox, its applets and a passwd/group; rootfs, when set, adds to each
+// container's tree before mke2fs copies it.
+func (e *vmEnv) writePodDisk(t testing.TB, dir string, p *contract.Pod, rootfs func(t testing.TB, container, root string)) string {
 	t.Helper()
 	tree := filepath.Join(dir, "pod")
 	bb, err := os.ReadFile(e.busybox)
@@ -151,6 +152,9 @@ func (e *vmEnv) writePodDisk(t testing.TB, dir string, p *contract.Pod) string {
 		}
 		os.WriteFile(filepath.Join(root, "etc/passwd"), []byte("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\napp:x:1000:1000::/home/app:/bin/sh\n"), 0o644)
 		os.WriteFile(filepath.Join(root, "etc/group"), []byte("root:x:0:\nnogroup:x:65534:\napp:x:1000:\naudio:x:29:app\n"), 0o644)
+		if rootfs != nil {
+			rootfs(t, c.Name, root)
+		}
 	}
 	img := filepath.Join(dir, "pod.ext4")
 	size := fmt.Sprintf("%dM", 8+4*len(p.Containers))
@@ -202,6 +206,9 @@ type bootOpts struct {
 	qemu    []string // extra QEMU arguments
 	marker  string   // a console line prefix whose time is FirstOut
 	microvm bool     // QEMU's microvm machine instead of q35
+	memMiB  int      // guest memory; 0 is 256 MiB
+	// rootfs adds to a container's tree before it becomes the pod disk.
+	rootfs  func(t testing.TB, container, root string)
 	timeout time.Duration
 	// onLine is called for each console line (from the reading goroutine).
 	onLine func(string)
@@ -211,7 +218,7 @@ type bootOpts struct {
 func (e *vmEnv) bootPod(t testing.TB, p *contract.Pod, o bootOpts) *vmRun {
 	t.Helper()
 	dir := t.TempDir()
-	disk := e.writePodDisk(t, dir, p)
+	disk := e.writePodDisk(t, dir, p, o.rootfs)
 	rd := e.writeInitrd(t, dir, p)
 	machine, drive := "q35", []string{"-drive", "file=" + disk + ",format=raw,if=virtio,readonly=on"}
 	cmdline := "console=ttyS0 quiet panic=-1 hyper.debug " + o.append
@@ -224,8 +231,12 @@ func (e *vmEnv) bootPod(t testing.TB, p *contract.Pod, o bootOpts) *vmRun {
 			cmdline += " tsc_early_khz=" + khz
 		}
 	}
+	mem := 256
+	if o.memMiB != 0 {
+		mem = o.memMiB
+	}
 	args := []string{
-		"-M", machine, "-m", "256", "-smp", "1",
+		"-M", machine, "-m", strconv.Itoa(mem), "-smp", "1",
 		"-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio", "-no-reboot",
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
 		"-kernel", e.kernel, "-initrd", rd,
