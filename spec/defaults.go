@@ -8,10 +8,11 @@ import (
 
 // The defaults both front ends apply, all in one place.
 const (
-	// DefaultCPUs is the pod's vCPU count when the pod file names none.
-	DefaultCPUs = 1
+	// DefaultCPUs is the pod's vCPU count when the pod file names none:
+	// the contract's, which hyperboot and the runner use too.
+	DefaultCPUs = contract.DefaultCPUs
 	// DefaultMemoryMiB is the pod's memory when the pod file names none.
-	DefaultMemoryMiB = 256
+	DefaultMemoryMiB = contract.DefaultMemoryMiB
 	// DefaultRestart is the pod-level restart policy; a container without
 	// its own restart takes the pod's.
 	DefaultRestart = contract.RestartNever
@@ -30,12 +31,10 @@ const (
 	// The hostname defaults to the pod's name.
 )
 
-// Limits checked on every pod.
+// Limits checked on every pod. cpus, memory and user are checked with
+// the contract's own checks (contract.CheckCPUs, CheckMemoryMiB,
+// CheckUser), so that what the pod file accepts is what boots.
 const (
-	// MaxCPUs bounds cpus; more is almost certainly a typo.
-	MaxCPUs = 64
-	// MinMemoryMiB is the least memory a hyperkernel guest boots in.
-	MinMemoryMiB = 32
 	// MaxNameLen bounds pod, container and volume names (a DNS label).
 	MaxNameLen = 63
 )

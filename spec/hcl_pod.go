@@ -40,12 +40,8 @@ func (p *podDecoder) pod(b *hcl.Block) *contract.Pod {
 	}
 	if a := c.Attributes["cpus"]; a != nil {
 		var n int
-		if p.decode(a, &n) {
-			if n < 1 || n > MaxCPUs {
-				p.add(errorAt(a.Expr.Range(), "Invalid cpus", "A pod has 1 to %d vCPUs, not %d.", MaxCPUs, n))
-			} else {
-				pod.Resources.CPUs = n
-			}
+		if p.decode(a, &n) && p.check(a, "Invalid cpus", contract.CheckCPUs(n)) {
+			pod.Resources.CPUs = n
 		}
 	}
 	if a := c.Attributes["memory"]; a != nil {
@@ -53,9 +49,7 @@ func (p *podDecoder) pod(b *hcl.Block) *contract.Pod {
 			switch {
 			case n%(1<<20) != 0:
 				p.add(errorAt(a.Expr.Range(), "Invalid memory", "A pod's memory is a whole number of MiB; %d bytes is not.", n))
-			case n>>20 < MinMemoryMiB:
-				p.add(errorAt(a.Expr.Range(), "Invalid memory", "A pod needs at least %d MiB to boot; %d MiB is too little.", MinMemoryMiB, n>>20))
-			default:
+			case p.check(a, "Invalid memory", contract.CheckMemoryMiB(n>>20)):
 				pod.Resources.MemoryMiB = n >> 20
 			}
 		}

@@ -117,16 +117,12 @@ func (d *pfDecoder) pod(root *jnode) *contract.Pod {
 
 func (d *pfDecoder) resource(n *jnode, r *contract.Resources) {
 	f := d.fields(n, pfResource)
-	if v, ok := d.integer(f["vcpu"]); ok {
-		if v < 1 || v > MaxCPUs {
-			d.add(errorAt(f["vcpu"].val.rng, "Invalid vcpu", "A pod has 1 to %d vCPUs, not %d.", MaxCPUs, v))
-		} else {
-			r.CPUs = v
-		}
+	if v, ok := d.integer(f["vcpu"]); ok && d.check(f["vcpu"].val, "Invalid vcpu", contract.CheckCPUs(v)) {
+		r.CPUs = v
 	}
 	if v, ok := d.integer(f["memory"]); ok {
-		if v < MinMemoryMiB {
-			d.add(errorAt(f["memory"].val.rng, "Invalid memory", "Hyper's memory is in MiB; a pod needs at least %d MiB to boot, not %d.", MinMemoryMiB, v))
+		if err := contract.CheckMemoryMiB(int64(v)); err != nil {
+			d.add(errorAt(f["memory"].val.rng, "Invalid memory", "%s A podfile's memory is in MiB, as in Hyper.", sentence(err)))
 		} else {
 			r.MemoryMiB = int64(v)
 		}

@@ -63,16 +63,18 @@ var (
 )
 
 // checkUser checks a container user: "uid[:gid]" or "name[:group]" (any
-// mix); names are resolved in the image's /etc/passwd when it runs.
+// mix); names are resolved in the image's /etc/passwd when it runs. The
+// guest's own rule (contract.CheckUser: ids up to contract.MaxID) comes
+// first; the pattern then keeps names to what useradd accepts.
 func checkUser(s string) error {
-	m := userRE.FindStringSubmatch(s)
-	if m == nil {
-		return fmt.Errorf("%w %q: write uid[:gid] or name[:group], e.g. \"1000:1000\" or \"nobody\"", ErrUser, s)
+	if s == "" {
+		return fmt.Errorf("%w \"\": write uid[:gid] or name[:group], e.g. \"1000:1000\" or \"nobody\"", ErrUser)
 	}
-	for _, id := range []string{m[1], m[3]} {
-		if n, err := strconv.ParseUint(id, 10, 64); err == nil && n > math.MaxUint32-1 {
-			return fmt.Errorf("%w %q: id %s out of range", ErrUser, s, id)
-		}
+	if err := contract.CheckUser(s); err != nil {
+		return fmt.Errorf("%w %q: %v", ErrUser, s, err)
+	}
+	if !userRE.MatchString(s) {
+		return fmt.Errorf("%w %q: write uid[:gid] or name[:group], e.g. \"1000:1000\" or \"nobody\"", ErrUser, s)
 	}
 	return nil
 }

@@ -95,7 +95,7 @@ func TestCheckUser(t *testing.T) {
 			t.Errorf("checkUser(%q) = %v", ok, err)
 		}
 	}
-	for _, bad := range []string{"", ":", "1000:", ":1000", "a:b:c", "4294967295", "has space", "-dash"} {
+	for _, bad := range []string{"", ":", "1000:", ":1000", "a:b:c", "4294967295", "1:4294967295", "99999999999999999999", "0:99999999999999999999", "has space", "-dash"} {
 		if err := checkUser(bad); !errors.Is(err, ErrUser) {
 			t.Errorf("checkUser(%q) = %v, want ErrUser", bad, err)
 		}

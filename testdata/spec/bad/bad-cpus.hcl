@@ -1,0 +1,7 @@
+pod "web" {
+  cpus   = 65
+  memory = "48MiB"
+  container "server" {
+    image = "busybox"
+  }
+}
