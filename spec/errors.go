@@ -14,6 +14,7 @@ var (
 	ErrPath     = errors.New("invalid path")
 	ErrPort     = errors.New("invalid port")
 	ErrProtocol = errors.New("invalid protocol")
+	ErrAddress  = errors.New("invalid listen address")
 	ErrRestart  = errors.New("invalid restart policy")
 	ErrPlatform = errors.New("unsupported platform")
 )

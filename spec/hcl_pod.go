@@ -306,6 +306,16 @@ func (p *podDecoder) ports(bs hcl.Blocks, pod *contract.Pod) {
 				}
 			}
 		}
+		if a := c.Attributes["address"]; a != nil {
+			if s, sok := p.str(a); sok {
+				addr, err := parsePortAddress(s)
+				if p.check(a, "Invalid listen address", err) {
+					port.Address = addr
+				} else {
+					ok = false
+				}
+			}
+		}
 		if !ok {
 			continue
 		}

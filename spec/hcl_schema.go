@@ -69,6 +69,7 @@ var portSchema = &hcl.BodySchema{
 		{Name: "host", Required: true},
 		{Name: "guest", Required: true},
 		{Name: "protocol"},
+		{Name: "address"},
 	},
 }
 

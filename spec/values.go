@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/netip"
 	"path"
 	"regexp"
 	"strconv"
@@ -148,6 +149,20 @@ func checkPort(n int) error {
 		return fmt.Errorf("%w %d: must be between 1 and 65535", ErrPort, n)
 	}
 	return nil
+}
+
+// parsePortAddress reads the host address a published port listens on:
+// an IPv4 or IPv6 address without a zone, returned in canonical form; ""
+// stays "" (contract.DefaultPortAddress, loopback).
+func parsePortAddress(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	ip, err := netip.ParseAddr(s)
+	if err != nil || ip.Zone() != "" {
+		return "", fmt.Errorf("%w %q: write an IPv4 or IPv6 address such as \"0.0.0.0\", \"192.168.1.10\" or \"::\" (default %s, this host only)", ErrAddress, s, contract.DefaultPortAddress)
+	}
+	return ip.Unmap().String(), nil
 }
 
 func parseProtocol(s string) (string, error) {

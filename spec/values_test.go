@@ -190,3 +190,28 @@ func TestParseRestart(t *testing.T) {
 		t.Errorf("parseHyperRestart(onFailure) = %q, %v", got, err)
 	}
 }
+
+func TestParsePortAddress(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"", "", true}, // contract.DefaultPortAddress
+		{"0.0.0.0", "0.0.0.0", true},
+		{"192.168.1.10", "192.168.1.10", true},
+		{"::", "::", true},
+		{"2001:DB8::1", "2001:db8::1", true},
+		{"::ffff:10.0.0.1", "10.0.0.1", true},
+		{"localhost", "", false},
+		{"fe80::1%eth0", "", false},
+		{"10.0.0.1/24", "", false},
+		{"10.0.0.1:80", "", false},
+		{"256.0.0.1", "", false},
+	}
+	for _, tt := range tests {
+		got, err := parsePortAddress(tt.in)
+		if got != tt.want || (err == nil) != tt.ok || (err != nil && !errors.Is(err, ErrAddress)) {
+			t.Errorf("parsePortAddress(%q) = %q, %v; want %q, ok=%v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}

@@ -102,5 +102,12 @@ pod "full" {
     host     = 8080
     guest    = 53
     protocol = "udp"
+    address  = "0.0.0.0"     # reachable from the network, not only this host
+  }
+
+  port {
+    host    = 8443
+    guest   = 443
+    address = "::"
   }
 }
