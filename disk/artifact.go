@@ -76,7 +76,11 @@ func checkPodFS(p string) error {
 		return fmt.Errorf("pod filesystem: %w", err)
 	}
 	defer f.Close()
-	if err := checkExt4(f, 0); err != nil {
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("pod filesystem: %w", err)
+	}
+	if err := checkExt4(f, 0, fi.Size()); err != nil {
 		return fmt.Errorf("%w: pod filesystem %s %w", ErrBadInput, p, err)
 	}
 	return nil

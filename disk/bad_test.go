@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/diskfs/go-diskfs/backend/file"
@@ -19,6 +20,14 @@ func TestWriteImageBadInput(t *testing.T) {
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	empty := writeFile(t, filepath.Join(t.TempDir(), "empty"), nil)
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "link.img")
+	if err := os.Symlink(empty, link); err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name    string
@@ -40,6 +49,8 @@ func TestWriteImageBadInput(t *testing.T) {
 		{name: "no such dir", out: "/nonexistent/dir/web.img", want: os.ErrNotExist, mention: "/nonexistent/dir/web.img"},
 		{name: "parent is a file", out: filepath.Join(notDir, "web.img"), mention: notDir},
 		{name: "out is a dir", out: t.TempDir(), want: ErrBadInput, mention: "is a directory"}, // checked before any temp file
+		{name: "out is a fifo", out: fifo, want: ErrBadInput, mention: "is a named pipe"},
+		{name: "out is a symlink", out: link, want: ErrBadInput, mention: "is a symlink"}, // a rename would replace the link
 		{name: "cancelled", ctx: cancelled, want: context.Canceled},
 	}
 	for _, tt := range tests {
@@ -150,6 +161,9 @@ func TestOpenBadInput(t *testing.T) {
 		{"ESP not FAT", corrupt(zero(parts[0].Start, 4096)), ErrNotArtifact, "ESP"},
 		{"no manifest", noManifest, ErrMissing, ESPManifest},
 		{"pod not ext4", corrupt(zero(parts[1].Start, 4096)), ErrNotArtifact, "ext4"},
+		// A copy cut short: the pod partition ends past the end of the file.
+		{"pod partition cut short", corrupt(func(f *os.File) { f.Truncate(parts[1].Start + parts[1].Size/2) }), ErrTruncated, "partition 2 (hyper-pod)"},
+		{"cut inside the ESP", corrupt(func(f *os.File) { f.Truncate(parts[0].Start + parts[0].Size - 4096) }), ErrTruncated, "partition 1 (hyper-efi)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,5 +176,40 @@ func TestOpenBadInput(t *testing.T) {
 				t.Errorf("err = %v; want %v naming %s and %q", err, tt.want, tt.path, tt.mention)
 			}
 		})
+	}
+}
+
+// WithTempDir writes in the given directory and renames into place:
+// nothing is ever written beside the output but the output itself.
+func TestWithTempDir(t *testing.T) {
+	a, loader := inputs(t)
+	outDir, scratch := t.TempDir(), t.TempDir()
+	img, dir := filepath.Join(outDir, "web.img"), filepath.Join(outDir, "web.d")
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := WriteImage(cancelled, img, a, loader, WithTempDir(scratch)); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled WriteImage: err = %v", err)
+	}
+	if err := WriteDir(cancelled, dir, a, WithTempDir(scratch)); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled WriteDir: err = %v", err)
+	}
+	if left := append(leftovers(t, outDir), leftovers(t, scratch)...); len(left) != 0 {
+		t.Errorf("cancelled writes left %q", left)
+	}
+	if _, err := WriteImage(context.Background(), img, a, loader, WithTempDir(scratch)); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteDir(context.Background(), dir, a, WithTempDir(scratch)); err != nil {
+		t.Fatal(err)
+	}
+	// Over the previous artifacts, whose old copy goes through scratch.
+	if err := WriteDir(context.Background(), dir, a, WithTempDir(scratch)); err != nil {
+		t.Fatal(err)
+	}
+	if left := leftovers(t, outDir, "web.img", "web.d"); len(left) != 0 {
+		t.Errorf("left beside the output: %q", left)
+	}
+	if left := leftovers(t, scratch); len(left) != 0 {
+		t.Errorf("left in the scratch directory: %q", left)
 	}
 }

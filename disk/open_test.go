@@ -1,0 +1,87 @@
+package disk
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// openSoon runs Open and fails the test if it does not return: before,
+// opening a fifo waited for a writer forever.
+func openSoon(t *testing.T, path string) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		img, err := Open(path)
+		if err == nil {
+			img.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(30 * time.Second):
+		t.Fatalf("Open(%s) blocked", path)
+		return nil
+	}
+}
+
+func TestOpenNotAFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "web.img")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	err := openSoon(t, fifo)
+	if !errors.Is(err, ErrNotFile) || !strings.Contains(err.Error(), fifo) || !strings.Contains(err.Error(), "named pipe") {
+		t.Errorf("Open(fifo) = %v; want ErrNotFile naming the fifo", err)
+	}
+	if err := openSoon(t, "/dev/null"); !errors.Is(err, ErrNotFile) || !strings.Contains(err.Error(), "character device") {
+		t.Errorf("Open(/dev/null) = %v; want ErrNotFile, a character device", err)
+	}
+}
+
+func TestOpenDirNotAFile(t *testing.T) {
+	a, _ := inputs(t)
+	for _, part := range []string{DirManifest, DirCmdline, DirKernel, DirPodFS} {
+		t.Run(part, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "web")
+			if err := WriteDir(context.Background(), dir, a); err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(dir, part)
+			os.Remove(p)
+			if err := syscall.Mkfifo(p, 0o644); err != nil {
+				t.Skipf("mkfifo: %v", err)
+			}
+			if err := openSoon(t, dir); !errors.Is(err, ErrNotFile) || !strings.Contains(err.Error(), p) {
+				t.Errorf("Open = %v; want ErrNotFile naming %s", err, p)
+			}
+		})
+	}
+}
+
+func TestOpenDirTruncated(t *testing.T) {
+	a, _ := inputs(t)
+	dir := filepath.Join(t.TempDir(), "web")
+	if err := WriteDir(context.Background(), dir, a); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, DirPodFS)
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(p, fi.Size()/2); err != nil {
+		t.Fatal(err)
+	}
+	if err := openSoon(t, dir); !errors.Is(err, ErrTruncated) || !strings.Contains(err.Error(), DirPodFS) {
+		t.Errorf("Open = %v; want ErrTruncated naming %s", err, DirPodFS)
+	}
+}
