@@ -58,18 +58,20 @@ func Build(ctx context.Context, pod *contract.Pod, baseDir, out string, opts ...
 		return nil, err
 	}
 
-	tmp, err := os.MkdirTemp(filepath.Dir(out), ".hyperbuild-")
+	// What a killed build left beside the output goes first.
+	SweepScratch(filepath.Dir(out))
+	scratch, err := NewScratch(filepath.Dir(out))
 	if err != nil {
-		return nil, fmt.Errorf("creating a work directory beside %s: %w", out, err)
+		return nil, err
 	}
-	defer os.RemoveAll(tmp)
+	defer scratch.Close()
 
-	fsPath := filepath.Join(tmp, "pod.ext4")
+	fsPath := scratch.Path("pod.ext4")
 	fsSize, err := writePodFS(ctx, fsPath, pod, images, o.diskFree, o.epoch)
 	if err != nil {
 		return nil, err
 	}
-	rdPath := filepath.Join(tmp, "initrd.img")
+	rdPath := scratch.Path("initrd.img")
 	if err := writeInitrd(rdPath, hs, pod, o.epoch); err != nil {
 		return nil, err
 	}
@@ -83,12 +85,13 @@ func Build(ctx context.Context, pod *contract.Pod, baseDir, out string, opts ...
 		PodFSSize: fsSize,
 		Manifest:  manifest(pod, k, cmdline, o.epoch),
 	}
+	tmp := disk.WithTempDir(scratch.Dir)
 	switch o.format {
 	case FormatDir:
-		err = disk.WriteDir(ctx, out, a)
+		err = disk.WriteDir(ctx, out, a, tmp)
 	default:
 		var warnings []string
-		warnings, err = disk.WriteImage(ctx, out, a)
+		warnings, err = disk.WriteImage(ctx, out, a, tmp)
 		for _, w := range warnings {
 			o.warn(w)
 		}

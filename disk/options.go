@@ -4,11 +4,12 @@ package disk
 // systemd-boot EFI binary.
 const DefaultBootloader = "/usr/lib/systemd/boot/efi/systemd-bootx64.efi"
 
-// Option configures WriteImage.
+// Option configures WriteImage and WriteDir.
 type Option func(*options)
 
 type options struct {
 	bootloader string
+	tempDir    string
 }
 
 func makeOptions(opts []Option) options {
@@ -23,4 +24,12 @@ func makeOptions(opts []Option) options {
 // the artifact then boots only with hyperboot, and WriteImage warns).
 func WithBootloader(path string) Option {
 	return func(o *options) { o.bootloader = path }
+}
+
+// WithTempDir writes the artifact in dir and renames it to its output
+// path when complete (default: beside the output). dir must be on the
+// output's filesystem; a builder passes its locked scratch directory, so
+// that what a killed build leaves is swept with it.
+func WithTempDir(dir string) Option {
+	return func(o *options) { o.tempDir = dir }
 }

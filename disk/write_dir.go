@@ -19,17 +19,18 @@ const (
 )
 
 // WriteDir writes the artifact as a directory of plain files, for
-// qemu -kernel users. It is built in a temporary directory beside dir and
-// renamed into place; an existing dir is replaced only if it is empty or
-// an artifact directory (it has manifest.json).
-func WriteDir(ctx context.Context, dir string, a Artifact) error {
-	if err := writeDir(ctx, dir, a); err != nil {
+// qemu -kernel users. It is built in a temporary directory beside dir (or
+// in WithTempDir's) and renamed into place; an existing dir is replaced
+// only if it is empty or an artifact directory (it has manifest.json).
+// WithBootloader does not apply: the directory format has no ESP.
+func WriteDir(ctx context.Context, dir string, a Artifact, opts ...Option) error {
+	if err := writeDir(ctx, dir, a, makeOptions(opts)); err != nil {
 		return fmt.Errorf("writing artifact directory %s: %w", dir, err)
 	}
 	return nil
 }
 
-func writeDir(ctx context.Context, dir string, a Artifact) (err error) {
+func writeDir(ctx context.Context, dir string, a Artifact, o options) (err error) {
 	sizes, err := a.sizes()
 	if err != nil {
 		return err
@@ -38,7 +39,11 @@ func writeDir(ctx context.Context, dir string, a Artifact) (err error) {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".*.tmp")
+	tempDir := o.tempDir
+	if tempDir == "" {
+		tempDir = filepath.Dir(dir)
+	}
+	tmp, err := os.MkdirTemp(tempDir, "."+filepath.Base(dir)+".*.tmp")
 	if err != nil {
 		return err
 	}
@@ -71,6 +76,10 @@ func writeDir(ctx context.Context, dir string, a Artifact) (err error) {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
+	// Checked again: the copies may have taken a while.
+	if old, err = replaceable(dir); err != nil {
+		return err
+	}
 	if old {
 		trash := tmp + ".old"
 		if err := os.Rename(dir, trash); err != nil {
@@ -83,7 +92,7 @@ func writeDir(ctx context.Context, dir string, a Artifact) (err error) {
 
 // replaceable reports whether dir exists and may be replaced.
 func replaceable(dir string) (bool, error) {
-	fi, err := os.Stat(dir)
+	fi, err := os.Lstat(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
 	}
@@ -91,7 +100,8 @@ func replaceable(dir string) (bool, error) {
 		return false, err
 	}
 	if !fi.IsDir() {
-		return false, fmt.Errorf("%w: %s exists and is not a directory", ErrBadInput, dir)
+		// A symlink too: the rename would replace the link, not follow it.
+		return false, fmt.Errorf("%w: %s exists and is %s, not a directory", ErrBadInput, dir, kindOf(fi.Mode()))
 	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,11 +18,12 @@ import (
 // only hyperboot can boot because systemd-boot was not found. out appears
 // complete or not at all.
 func WriteImage(ctx context.Context, out string, a Artifact, opts ...Option) (warnings []string, err error) {
-	p, err := planImage(out, a, makeOptions(opts))
+	o := makeOptions(opts)
+	p, err := planImage(out, a, o)
 	if err != nil {
 		return nil, fmt.Errorf("writing artifact %s: %w", out, err)
 	}
-	if err := writeAtomically(out, func(f *os.File) error { return p.write(ctx, f) }); err != nil {
+	if err := writeAtomically(out, o.tempDir, func(f *os.File) error { return p.write(ctx, f) }); err != nil {
 		return nil, fmt.Errorf("writing artifact %s: %w", out, err)
 	}
 	return p.warnings, nil
@@ -144,13 +146,17 @@ func writeGPT(f *os.File, l layout, content [32]byte) error {
 	return nil
 }
 
-// writeAtomically runs write on a temporary file beside out and renames it
-// to out when write succeeds; otherwise the temporary file is removed.
-func writeAtomically(out string, write func(*os.File) error) (err error) {
-	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
-		return fmt.Errorf("%w: %s is a directory", ErrBadInput, out)
+// writeAtomically runs write on a temporary file in tempDir (default:
+// beside out) and renames it to out when write succeeds; otherwise the
+// temporary file is removed. It replaces nothing but a regular file.
+func writeAtomically(out, tempDir string, write func(*os.File) error) (err error) {
+	if err := replaceableFile(out); err != nil {
+		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")
+	if tempDir == "" {
+		tempDir = filepath.Dir(out)
+	}
+	f, err := os.CreateTemp(tempDir, "."+filepath.Base(out)+".*.tmp")
 	if err != nil {
 		return err
 	}
@@ -172,5 +178,47 @@ func writeAtomically(out string, write func(*os.File) error) (err error) {
 	if err = f.Close(); err != nil {
 		return err
 	}
+	// Checked again: the write may have taken minutes.
+	if err = replaceableFile(out); err != nil {
+		return err
+	}
 	return os.Rename(f.Name(), out)
+}
+
+// replaceableFile refuses an out that a rename would destroy: anything
+// but a regular file or nothing (a directory, a device, a fifo, a
+// socket, a symlink, which the rename would replace rather than follow).
+func replaceableFile(out string) error {
+	fi, err := os.Lstat(out)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%w: %s is %s, not a regular file; not replacing it", ErrBadInput, out, kindOf(fi.Mode()))
+	}
+	return nil
+}
+
+// kindOf names a file's type for an error message.
+func kindOf(m os.FileMode) string {
+	switch {
+	case m.IsRegular():
+		return "a regular file"
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeSymlink != 0:
+		return "a symlink"
+	case m&os.ModeCharDevice != 0:
+		return "a character device"
+	case m&os.ModeDevice != 0:
+		return "a block device"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	}
+	return "not a regular file"
 }

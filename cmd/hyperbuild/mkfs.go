@@ -53,14 +53,20 @@ is sized to its content plus --disk-free.`,
 	return cmd
 }
 
-// mkfs writes beside out and renames at the end: a bad tarball or a full
-// disk never leaves a partial image.
+// mkfs writes in a locked scratch directory beside out and renames at the
+// end: a bad tarball or a full disk never leaves a partial image, and what
+// a killed mkfs leaves is swept by the next build or mkfs there.
 func mkfs(in io.Reader, out, label string, free int64, stderr io.Writer) error {
-	tmp, err := os.CreateTemp(filepath.Dir(out), ".mkfs-*.ext4")
+	builder.SweepScratch(filepath.Dir(out))
+	scratch, err := builder.NewScratch(filepath.Dir(out))
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", out, err)
 	}
-	defer os.Remove(tmp.Name())
+	defer scratch.Close()
+	tmp, err := os.Create(scratch.Path("fs.ext4"))
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", out, err)
+	}
 	defer tmp.Close()
 	opts := []ext4.Option{ext4.WithFreeSpace(free), ext4.WithTime(builder.SourceDateEpoch())}
 	if label != "" {

@@ -89,7 +89,9 @@ are referenced as skopeo does: busybox:1.36 (a registry, docker:// by
 default), oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF].
 
 Exit status: 0 built, 1 the build failed, 2 bad command line or pod file.
-Nothing is written to -o unless the build succeeds.`,
+Nothing is written to -o unless the build succeeds. Work files go in a
+.hyperbuild-* directory beside -o, locked while its build runs; one that a
+killed build left is removed by the next build in that directory.`,
 		Example: rootExample,
 		// A misspelt subcommand reads as a pod file; suggest the command.
 		SuggestionsMinimumDistance: 2,
