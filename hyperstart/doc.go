@@ -39,7 +39,10 @@
 //
 // Networking: a static address from the contract or the kernel command
 // line (hyper.ip, hyper.gw, hyper.dns), else a minimal DHCP client on the
-// first non-loopback interface (3s at most).
+// first Ethernet interface (3s at most). IPv6 needs nothing from
+// hyperstart: the kernel gives lo ::1 when it comes up and eth0 a
+// link-local address (and SLAAC's from QEMU's user network), and a server
+// listening on [::] takes IPv4 too, so published ports reach it.
 //
 // The package must stay small: it imports no HCL, registry, disk or
 // builder code (imports_test.go enforces it) and no net/http.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -104,7 +105,7 @@ func (r DefaultRoute) String() string {
 }
 
 func ifIndex(name string) (int, error) {
-	b, err := os.ReadFile("/sys/class/net/" + name + "/ifindex")
+	b, err := os.ReadFile(filepath.Join(sysClassNet, name, "ifindex"))
 	if err != nil {
 		return 0, fmt.Errorf("interface %s: %w", name, err)
 	}
@@ -177,14 +178,22 @@ func NetPlan(link, addr, gateway string) ([]Step, error) {
 	return steps, nil
 }
 
-// firstEthernet is the first non-loopback interface, "" when none.
-func firstEthernet() string {
-	entries, err := os.ReadDir("/sys/class/net")
+// sysClassNet lists the kernel's network interfaces.
+const sysClassNet = "/sys/class/net"
+
+// firstEthernet is the first Ethernet interface under dir (sysClassNet),
+// "" when none. Only ARPHRD_ETHER counts: with IPv6 in the kernel, sit0
+// (an IPv6-in-IPv4 tunnel, type 776) exists beside lo even in a VM
+// without a network card, and waiting for a DHCP lease on it only
+// delayed the pod.
+func firstEthernet(dir string) string {
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return ""
 	}
 	for _, e := range entries {
-		if e.Name() != "lo" {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name(), "type"))
+		if err == nil && strings.TrimSpace(string(b)) == strconv.Itoa(unix.ARPHRD_ETHER) {
 			return e.Name()
 		}
 	}

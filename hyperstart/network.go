@@ -9,7 +9,7 @@ import (
 // dhcpTimeout bounds how long a pod waits for a DHCP lease at boot.
 const dhcpTimeout = 3 * time.Second
 
-// setupNetwork configures the first non-loopback interface: statically
+// setupNetwork configures the first Ethernet interface: statically
 // from the contract, else from the kernel command line (the runner's
 // set-up), else by DHCP. It returns the pod's address (no prefix, "" if
 // none) and resolvers. Failures are logged: a pod without network still
@@ -22,9 +22,9 @@ func setupNetwork(l *Log, p *contract.Pod, cmd Cmdline) (string, []string) {
 	if len(dns) == 0 {
 		dns = cmd.DNS
 	}
-	link := firstEthernet()
+	link := firstEthernet(sysClassNet)
 	if link == "" {
-		l.Debugf("no network interface besides lo")
+		l.Debugf("no Ethernet interface")
 		return "", dns
 	}
 	if addr != "" {
