@@ -15,7 +15,11 @@
 // (CLONE_NEWNS|CLONE_FS), mounts an overlay over the container's rootfs on
 // the pod partition, pivots into it, mounts /proc, /sys, /dev, ... and the
 // pod's volumes, and forks the container's process from there with its
-// user, workdir and environment; the thread then ends. When any of that
+// user, workdir and environment; the thread then ends. The process
+// inherits Docker's default ulimits (nofile 1048576), which PID 1 sets on
+// itself at boot; a container with ulimits of its own is set up through
+// the re-exec path below, whose child sets them before dropping root
+// (rlimits belong to a whole process, not to one thread). When any of that
 // fails, PID 1 re-executes itself ("/init exec-container NAME") with
 // CLONE_NEWNS, and that child does the same steps and reports the failure
 // as a shell would (exit 125, 126 or 127). PID, network, IPC, UTS and user

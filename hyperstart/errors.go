@@ -21,4 +21,7 @@ var (
 	ErrVolumeType = errors.New("volume type not supported (tmpfs only)")
 	// ErrNoVolume means a container mounts a volume the pod lacks.
 	ErrNoVolume = errors.New("no such volume in the pod")
+	// ErrOwnUlimits means a container's ulimits differ from PID 1's, so
+	// it cannot inherit them and is set up in a process of its own.
+	ErrOwnUlimits = errors.New("container has ulimits of its own")
 )

@@ -45,6 +45,15 @@ func execContainer(l *Log, name string) int {
 		l.Printf("container %q: setting up its root: %v", name, err)
 		return ExitSetup
 	}
+	// Before dropping root: raising a hard limit needs CAP_SYS_RESOURCE.
+	rl, err := containerRlimits(c)
+	if err == nil {
+		err = Run(l, rlimitSteps(rl))
+	}
+	if err != nil {
+		l.Printf("container %q: setting its ulimits: %v", name, err)
+		return ExitSetup
+	}
 	u, err := resolveUserFiles(c.Process.User)
 	if err != nil {
 		l.Printf("container %q: %v", name, err)

@@ -74,6 +74,9 @@ func boot(l *Log, con *Console) (int, error) {
 		l.SetDebug(true)
 		return 0, fmt.Errorf("boot: %w", err)
 	}
+	if err := Run(l, defaultRlimitSteps()); err != nil {
+		return 0, fmt.Errorf("boot: giving containers Docker's default ulimits: %w", err)
+	}
 	// The pod disk is found and mounted while the contract is read and
 	// decoded: one waits on the disk, the other on the CPU.
 	type diskResult struct {

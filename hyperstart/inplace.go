@@ -20,8 +20,17 @@ import (
 // of the contract per container.
 //
 // Any failure is returned for the caller to fall back on the re-exec path,
-// which reports it the way a shell would (exit 127/126/125).
+// which reports it the way a shell would (exit 127/126/125). So is
+// ErrOwnUlimits: resource limits belong to the whole process, and PID 1
+// holds only Docker's defaults for its children to inherit.
 func startInPlace(l *Log, p *contract.Pod, c *contract.Container, files []uintptr, cgroupFD int) (int, error) {
+	rl, err := containerRlimits(c)
+	if err != nil {
+		return 0, err
+	}
+	if !rlimitsHeld(rl) {
+		return 0, ErrOwnUlimits
+	}
 	type result struct {
 		pid int
 		err error
