@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -54,7 +53,8 @@ type Options struct {
 
 // Run boots the artifact at path (an image file or a --format dir
 // directory) and returns the pod's exit status. Cancelling ctx stops the
-// pod gracefully. Nothing is left behind: no VM, no temporary file.
+// pod gracefully. Nothing is left behind: no VM, no temporary file; and
+// what a killed run left behind, the next Run removes (SweepScratch).
 func Run(ctx context.Context, path string, opts Options) (int, error) {
 	verbose := opts.Verbose
 	if verbose == nil {
@@ -66,6 +66,8 @@ func Run(ctx context.Context, path string, opts Options) (int, error) {
 	if err := opts.checkResources(); err != nil {
 		return 0, err
 	}
+	// What a hyperboot killed with SIGKILL left behind.
+	SweepScratch(verbose)
 	var tl *Timeline
 	if opts.Trace != nil {
 		tl = NewTimeline(opts.Trace)
@@ -76,12 +78,12 @@ func Run(ctx context.Context, path string, opts Options) (int, error) {
 	}
 	defer img.Close()
 	tl.Mark("runner: artifact opened")
-	tmp, err := os.MkdirTemp("", "hyperboot-")
+	scratch, err := NewScratch(ScratchPrefix)
 	if err != nil {
-		return 0, fmt.Errorf("creating a temporary directory: %w", err)
+		return 0, err
 	}
-	defer os.RemoveAll(tmp)
-	kernel, initrd, err := img.BootFiles(tmp)
+	defer scratch.Close()
+	kernel, initrd, err := img.BootFiles(scratch.Dir)
 	if err != nil {
 		return 0, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -39,12 +38,12 @@ func (q *Backend) Run(ctx context.Context, b runner.Boot) (runner.Result, error)
 		b.StopTimeout = DefaultStopTimeout
 	}
 	machine, accel, why := q.choose()
-	dir, err := os.MkdirTemp("", "hyperboot-qemu-")
+	scratch, err := runner.NewScratch(runner.ScratchPrefix + "qemu-")
 	if err != nil {
-		return runner.Result{}, fmt.Errorf("creating a directory for the QMP socket: %w", err)
+		return runner.Result{}, fmt.Errorf("a directory for the QMP socket: %w", err)
 	}
-	defer os.RemoveAll(dir)
-	c := config{Machine: machine, Accel: accel, TSCkHz: hostTSCkHz(), QMP: filepath.Join(dir, "qmp.sock"), Boot: b}
+	defer scratch.Close()
+	c := config{Machine: machine, Accel: accel, TSCkHz: hostTSCkHz(), QMP: filepath.Join(scratch.Dir, "qmp.sock"), Boot: b}
 	argv, err := args(c)
 	if err != nil {
 		return runner.Result{}, err
