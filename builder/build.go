@@ -3,7 +3,6 @@ package builder
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"github.com/hyperbuild/hyper/internal/version"
 	"github.com/hyperbuild/hyper/kernelcfg"
 	"github.com/hyperbuild/hyper/layers"
+	"github.com/hyperbuild/hyper/layers/imageref"
 )
 
 // BaseCmdline is what every artifact's kernel command line starts with
@@ -35,17 +35,20 @@ type Result struct {
 	Elapsed  time.Duration
 }
 
-// Build compiles a loaded pod into an artifact at out. baseDir is the pod
-// file's directory (relative image paths are resolved against it). The
-// pod's containers get their digests and final processes filled in. On any
-// error, or when ctx is cancelled, nothing is left at out.
+// Build compiles a loaded pod into an artifact at out ("-", Stdout, with
+// WithStdout: a raw image streamed there). baseDir is the pod file's
+// directory (relative image paths are resolved against it). The pod's
+// containers get their digests and final processes filled in. Before any
+// slow step, CheckOutput decides whether out may be written (ErrOutput).
+// On any error, or when ctx is cancelled, nothing is left at out.
 func Build(ctx context.Context, pod *contract.Pod, baseDir, out string, opts ...Option) (*Result, error) {
 	start := time.Now()
 	o := makeOptions(opts...)
-	if err := checkOutput(out, o.format); err != nil {
+	hs, err := findHyperstart(o.hyperstart)
+	if err != nil {
 		return nil, err
 	}
-	hs, err := findHyperstart(o.hyperstart)
+	dest, err := o.destination(out, o.inputsOf(pod, baseDir, hs))
 	if err != nil {
 		return nil, err
 	}
@@ -59,12 +62,15 @@ func Build(ctx context.Context, pod *contract.Pod, baseDir, out string, opts ...
 	}
 
 	// What a killed build left beside the output goes first.
-	SweepScratch(filepath.Dir(out))
-	scratch, err := NewScratch(filepath.Dir(out))
+	SweepScratch(filepath.Dir(dest))
+	scratch, err := NewScratch(filepath.Dir(dest))
 	if err != nil {
 		return nil, err
 	}
 	defer scratch.Close()
+	if out == Stdout {
+		dest = scratch.Path("pod.img")
+	}
 
 	fsPath := scratch.Path("pod.ext4")
 	fsSize, err := writePodFS(ctx, fsPath, pod, images, o.diskFree, o.epoch)
@@ -88,10 +94,10 @@ func Build(ctx context.Context, pod *contract.Pod, baseDir, out string, opts ...
 	tmp := disk.WithTempDir(scratch.Dir)
 	switch o.format {
 	case FormatDir:
-		err = disk.WriteDir(ctx, out, a, tmp)
+		err = disk.WriteDir(ctx, dest, a, tmp)
 	default:
 		var warnings []string
-		warnings, err = disk.WriteImage(ctx, out, a, tmp)
+		warnings, err = disk.WriteImage(ctx, dest, a, tmp)
 		for _, w := range warnings {
 			o.warn(w)
 		}
@@ -99,43 +105,48 @@ func Build(ctx context.Context, pod *contract.Pod, baseDir, out string, opts ...
 	if err != nil {
 		return nil, err
 	}
-	size, err := outputSize(out)
+	var size int64
+	if out == Stdout {
+		size, err = copyOut(ctx, o.stdout, dest)
+	} else {
+		size, err = outputSize(dest)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return &Result{Pod: pod, Output: out, Format: o.format, Kernel: k, Manifest: a.Manifest, Size: size, Elapsed: time.Since(start)}, nil
 }
 
-// checkOutput fails early, before any slow step, when out cannot be
-// written: its directory must exist, and a directory output must not
-// replace a file (nor a raw image a directory).
-func checkOutput(out string, f Format) error {
-	if out == "" {
-		return errors.New("no output path given (use -o OUT.img)")
-	}
-	dir := filepath.Dir(out)
-	st, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("output directory %s: %w", dir, err)
-	}
-	if !st.IsDir() {
-		return fmt.Errorf("output directory %s is not a directory", dir)
-	}
-	probe, err := os.CreateTemp(dir, ".hyperbuild-probe-")
-	if err != nil {
-		return fmt.Errorf("output directory %s is not writable: %w", dir, err)
-	}
-	probe.Close()
-	os.Remove(probe.Name())
-	if st, err := os.Stat(out); err == nil {
-		if f == FormatDir && !st.IsDir() {
-			return fmt.Errorf("output %s exists and is not a directory (--format dir writes a directory)", out)
+// destination checks out and returns the path to write; for Stdout, a
+// path in the temporary directory, where the scratch directory goes.
+func (o *options) destination(out string, inputs []Input) (string, error) {
+	if out == Stdout {
+		switch {
+		case o.format == FormatDir:
+			return "", fmt.Errorf("%w: -o - streams a raw image to standard output; --format dir writes a directory, so name one", ErrOutput)
+		case o.stdout == nil:
+			return "", fmt.Errorf("%w: -o -: no standard output to write to", ErrOutput)
 		}
-		if f != FormatDir && st.IsDir() {
-			return fmt.Errorf("output %s is a directory (use --format dir, or another -o)", out)
+		return filepath.Join(os.TempDir(), "pod.img"), nil
+	}
+	kind := OutputRaw
+	if o.format == FormatDir {
+		kind = OutputDir
+	}
+	return CheckOutput(out, kind, inputs, o.force)
+}
+
+// inputsOf lists what the build reads from files: the caller's (the pod
+// file, -var-files), the kernel, hyperstart and local images.
+func (o *options) inputsOf(pod *contract.Pod, baseDir, hyperstart string) []Input {
+	in := append([]Input(nil), o.inputs...)
+	in = append(in, Input{"the kernel", o.kernel}, Input{"the kernel", pod.Kernel.Path}, Input{"hyperstart", hyperstart})
+	for _, c := range pod.Containers {
+		if ref, err := imageref.Parse(c.Image); err == nil && ref.IsLocal() {
+			in = append(in, Input{fmt.Sprintf("container %q's image", c.Name), ref.Resolve(baseDir).Path})
 		}
 	}
-	return nil
+	return in
 }
 
 func (o *options) kernelFor(ctx context.Context, pod *contract.Pod) (*kernelcfg.Kernel, error) {

@@ -212,30 +212,6 @@ func TestFailureLeavesNothing(t *testing.T) {
 	}
 }
 
-func TestCheckOutput(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "f")
-	os.WriteFile(file, nil, 0o644)
-	tests := []struct {
-		out  string
-		f    Format
-		want string
-	}{
-		{"", FormatRaw, "no output"},
-		{filepath.Join(dir, "missing", "x.img"), FormatRaw, "output directory"},
-		{filepath.Join(file, "x.img"), FormatRaw, "not a directory"},
-		{dir, FormatRaw, "is a directory"},
-		{file, FormatDir, "not a directory"},
-		{filepath.Join(dir, "ok.img"), FormatRaw, ""},
-	}
-	for _, tt := range tests {
-		err := checkOutput(tt.out, tt.f)
-		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
-			t.Errorf("checkOutput(%q, %s) = %v, want %q", tt.out, tt.f, err, tt.want)
-		}
-	}
-}
-
 // Containers of one image without files of their own share one root on
 // the pod partition; a container with files keeps its own.
 func TestSharedRoot(t *testing.T) {

@@ -36,6 +36,9 @@ type options struct {
 	diskFree   int64
 	epoch      time.Time
 	warn       func(string)
+	inputs     []Input
+	force      bool
+	stdout     io.Writer
 }
 
 func makeOptions(opts ...Option) options {
@@ -111,3 +114,15 @@ func SourceDateEpoch() time.Time {
 	}
 	return time.Now().UTC().Truncate(time.Second)
 }
+
+// WithInputs names more files the build reads (the pod file, -var-files),
+// which the output must not be; Build adds the kernel, hyperstart and
+// local images itself.
+func WithInputs(in ...Input) Option { return func(o *options) { o.inputs = append(o.inputs, in...) } }
+
+// WithForce lets the output replace a regular file that is not a previous
+// artifact (--force). Devices, directories and inputs stay refused.
+func WithForce(force bool) Option { return func(o *options) { o.force = force } }
+
+// WithStdout is where Build streams a raw image when out is Stdout.
+func WithStdout(w io.Writer) Option { return func(o *options) { o.stdout = w } }

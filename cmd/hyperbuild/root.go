@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -25,7 +26,10 @@ const rootExample = `  # Compile a pod into one bootable disk image, then boot i
   hyperbuild web.hcl -var image=oci:./busybox-oci:latest --format dir -o web/
 
   # Hyper's podfile.json works too
-  hyperbuild podfile.json -o hello.img`
+  hyperbuild podfile.json -o hello.img
+
+  # Stream the image, e.g. onto a disk
+  hyperbuild pod.hcl -o - | dd of=/dev/sdX bs=4M`
 
 // specFlags are the flags that load a pod file.
 type specFlags struct {
@@ -75,6 +79,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		diskFree string
 		insecure []string
 		quiet    bool
+		force    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "hyperbuild POD.hcl|POD.json -o OUT.img",
@@ -88,8 +93,15 @@ The pod file is HCL (see docs/pod-spec.md) or Hyper's podfile.json. Images
 are referenced as skopeo does: busybox:1.36 (a registry, docker:// by
 default), oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF].
 
-Exit status: 0 built, 1 the build failed, 2 bad command line or pod file.
-Nothing is written to -o unless the build succeeds. Work files go in a
+-o writes a new path, or replaces a previous artifact (a raw image whose
+ESP holds hyper's manifest, or a --format dir directory); --force lets it
+replace another regular file. It never writes over a device, a fifo, a
+socket, a directory, or any input of the build (the pod file, -var-files,
+--kernel, hyperstart, local images). -o - streams the raw image to
+standard output (not to a terminal): hyperbuild POD -o - | dd of=DEVICE.
+
+Exit status: 0 built, 1 the build failed, 2 bad command line, pod file or
+output. Nothing is written to -o unless the build succeeds. Work files go in a
 .hyperbuild-* directory beside -o, locked while its build runs; one that a
 killed build left is removed by the next build in that directory.`,
 		Example: rootExample,
@@ -118,6 +130,9 @@ killed build left is removed by the next build in that directory.`,
 			if f != builder.FormatRaw && f != builder.FormatDir {
 				return cli.Usage(fmt.Errorf("--format %q: want raw or dir", format))
 			}
+			if err := checkStdout(out, stdout); err != nil {
+				return err
+			}
 			free, err := units.ParseSize(diskFree)
 			if err != nil {
 				return cli.Usage(fmt.Errorf("--disk-free: %w", err))
@@ -133,17 +148,27 @@ killed build left is removed by the next build in that directory.`,
 				builder.WithDiskFree(free),
 				builder.WithInsecureRegistries(insecure...),
 				builder.WithWarnings(func(w string) { fmt.Fprintf(stderr, "hyperbuild: warning: %s\n", w) }),
+				builder.WithInputs(sf.inputs(args[0])...),
+				builder.WithForce(force),
+				builder.WithStdout(stdout),
 			}
 			if !quiet {
 				opts = append(opts, builder.WithProgress(stderr, cli.IsTTY(stderr)))
 			}
 			res, err := builder.Build(cmd.Context(), sr.pod, sr.dir, out, opts...)
+			if errors.Is(err, builder.ErrOutput) {
+				return cli.Usage(err)
+			}
 			if err != nil {
 				return err
 			}
 			if !quiet {
+				where := res.Output
+				if where == builder.Stdout {
+					where = "the image to standard output"
+				}
 				fmt.Fprintf(stderr, "built %s (%s, %s) in %.1fs: pod %q, %d container(s)\n",
-					res.Output, res.Format, units.Human(res.Size), res.Elapsed.Seconds(), res.Pod.Name, len(res.Pod.Containers))
+					where, res.Format, units.Human(res.Size), res.Elapsed.Seconds(), res.Pod.Name, len(res.Pod.Containers))
 			}
 			return nil
 		},
@@ -152,16 +177,35 @@ killed build left is removed by the next build in that directory.`,
 	cmd.SetErr(stderr)
 	sf.register(cmd)
 	fl := cmd.Flags()
-	fl.StringVarP(&out, "output", "o", "", "write the artifact here (a file; a directory with --format dir)")
+	fl.StringVarP(&out, "output", "o", "", "write the artifact here: a new path or a previous artifact (a file; a directory with --format dir; - streams a raw image to standard output)")
+	fl.BoolVar(&force, "force", false, "let -o replace a regular file that is not a previous artifact")
 	fl.StringVar(&format, "format", "raw", "output format: raw (one GPT disk image) or dir (bzImage, initrd.img, pod.ext4, ...)")
 	fl.StringVar(&kernel, "kernel", "", "boot this bzImage instead of the hyperkernel")
 	fl.StringVar(&hs, "hyperstart", "", "the hyperstart binary to use (default: beside hyperbuild, or $HYPER_HYPERSTART)")
 	fl.StringVar(&diskFree, "disk-free", "1MiB", "free space to leave in the pod filesystem")
 	fl.StringArrayVar(&insecure, "insecure-registry", nil, "allow plain HTTP to this registry host (localhost is always allowed)")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
-	cmd.AddCommand(newValidate(stdout, stderr), newInspect(stdout), newMkfs(stderr), newKernel(stdout, stderr), newCache(stdout))
+	cmd.AddCommand(newValidate(stdout, stderr), newInspect(stdout), newMkfs(stdout, stderr), newKernel(stdout, stderr), newCache(stdout))
 	cli.Teach(cmd)
 	return cmd
+}
+
+// inputs are the files the pod file's loading read, which -o may not be.
+func (f *specFlags) inputs(pod string) []builder.Input {
+	in := []builder.Input{{What: "the pod file", Path: pod}}
+	for _, v := range f.varFiles {
+		in = append(in, builder.Input{What: "a -var-file", Path: v})
+	}
+	return in
+}
+
+// checkStdout refuses -o - when standard output is a terminal: an image
+// is binary, and megabytes of it would only garble the screen.
+func checkStdout(out string, stdout io.Writer) error {
+	if out == builder.Stdout && cli.IsTTY(stdout) {
+		return cli.Usage(errors.New("-o - writes the image to standard output, which is a terminal; redirect it (-o - > pod.img) or pipe it (-o - | dd of=DEVICE)"))
+	}
+	return nil
 }
 
 type specResult struct {
