@@ -243,14 +243,17 @@ func copyOut(ctx context.Context, w io.Writer, path string) (int64, error) {
 		return 0, err
 	}
 	defer f.Close()
-	n, err := io.CopyBuffer(w, ctxReader{ctx, f}, make([]byte, 1<<20))
+	n, err := io.CopyBuffer(w, ContextReader(ctx, f), make([]byte, 1<<20))
 	if err != nil {
 		return n, fmt.Errorf("writing the image to standard output: %w", err)
 	}
 	return n, nil
 }
 
-// ctxReader stops a long copy when ctx is done.
+// ContextReader is r, but a Read after ctx is done fails with ctx's
+// error, so that a long io.Copy stops within one buffer of a signal.
+func ContextReader(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx, r} }
+
 type ctxReader struct {
 	ctx context.Context
 	r   io.Reader

@@ -2,10 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/hyperbuild/hyper/internal/cli"
 )
@@ -16,13 +15,23 @@ func main() {
 
 // run is hyperbuild with its arguments and streams: main only exits, so
 // tests (testscript) run the very same code.
+//
+// SIGINT or SIGTERM cancels the build: every step stops, removes what it
+// wrote, and hyperbuild exits 128+signal (130, 143) as if the signal had
+// killed it; a second signal kills it at once (the next build sweeps what
+// that leaves).
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := cli.SignalContext(context.Background())
 	defer stop()
 	cmd := newRoot(stdout, stderr)
 	cmd.SetArgs(terraformFlags(args))
 	cmd.SetIn(stdin)
-	return cli.Report(stderr, "hyperbuild", cmd.ExecuteContext(ctx), cli.StatusError)
+	err := cmd.ExecuteContext(ctx)
+	if sig, ok := cli.Interruption(ctx); ok && err != nil {
+		fmt.Fprintf(stderr, "hyperbuild: %v: stopped, nothing written\n", sig)
+		return sig.Status()
+	}
+	return cli.Report(stderr, "hyperbuild", err, cli.StatusError)
 }
 
 // terraformFlags accepts -var and -var-file with one dash, as Terraform

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -68,7 +69,7 @@ tarball itself. -o - writes the image to standard output (not a terminal).`,
 				defer f.Close()
 				in = f
 			}
-			return mkfs(in, dest, label, n, stdout, stderr)
+			return mkfs(cmd.Context(), in, dest, label, n, stdout, stderr)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "the ext4 image to write: a new path or a previous image (- for standard output)")
@@ -82,7 +83,10 @@ tarball itself. -o - writes the image to standard output (not a terminal).`,
 // output, in the temporary directory) and renames at the end: a bad
 // tarball or a full disk never leaves a partial image, and what a killed
 // mkfs leaves is swept by the next build or mkfs there.
-func mkfs(in io.Reader, out, label string, free int64, stdout, stderr io.Writer) error {
+//
+// A signal (ctx) stops it at once, even while it waits on a silent
+// standard input: the writer is left to fail on its closed file.
+func mkfs(ctx context.Context, in io.Reader, out, label string, free int64, stdout, stderr io.Writer) error {
 	parent := filepath.Dir(out)
 	if out == builder.Stdout {
 		parent = os.TempDir()
@@ -102,7 +106,18 @@ func mkfs(in io.Reader, out, label string, free int64, stdout, stderr io.Writer)
 	if label != "" {
 		opts = append(opts, ext4.WithLabel(label))
 	}
-	st, err := ext4.Build(tmp, in, opts...)
+	var st ext4.Stats
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		st, err = ext4.Build(tmp, builder.ContextReader(ctx, in), opts...)
+		done <- err
+	}()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		err = context.Cause(ctx)
+	}
 	if err != nil {
 		return err
 	}
@@ -111,7 +126,7 @@ func mkfs(in io.Reader, out, label string, free int64, stdout, stderr io.Writer)
 		if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 			return err
 		}
-		if _, err := io.Copy(stdout, tmp); err != nil {
+		if _, err := io.Copy(stdout, builder.ContextReader(ctx, tmp)); err != nil {
 			return fmt.Errorf("writing the image to standard output: %w", err)
 		}
 		fmt.Fprintf(stderr, "wrote the image to standard output (%s)\n", units.Human(st.Size))

@@ -101,7 +101,8 @@ socket, a directory, or any input of the build (the pod file, -var-files,
 standard output (not to a terminal): hyperbuild POD -o - | dd of=DEVICE.
 
 Exit status: 0 built, 1 the build failed, 2 bad command line, pod file or
-output. Nothing is written to -o unless the build succeeds. Work files go in a
+output, 130/143 stopped by SIGINT/SIGTERM (a second one kills at once).
+Nothing is written to -o unless the build succeeds. Work files go in a
 .hyperbuild-* directory beside -o, locked while its build runs; one that a
 killed build left is removed by the next build in that directory.`,
 		Example: rootExample,

@@ -1,4 +1,6 @@
 // Package cli holds what hyperbuild and hyperboot share at their edge:
-// exit statuses carried by errors, terminal detection, and the one place
-// where an error is printed. Commands return errors; only main reports.
+// exit statuses carried by errors, terminal detection, the one place
+// where an error is printed, and SIGINT/SIGTERM as a cancelled context
+// whose cause carries the 128+signal status. Commands return errors; only
+// main reports.
 package cli
