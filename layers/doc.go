@@ -12,6 +12,14 @@
 // and docker-daemon:REF. Multi-platform indexes resolve to linux/amd64, the
 // one platform the guest runs.
 //
+// Every descriptor followed is checked, digest and size: index.json (or
+// the tag, or the digest reference) → nested indexes → the manifest → its
+// config → its layers; Image.Digest is the manifest digest so verified.
+// Indexes, manifests and configs are read into memory only up to 4 MiB;
+// a layer blob no further than its descriptor's size. A docker archive's
+// manifest.json names files, not digests: there the config is checked
+// against the digest in its file name and each layer against its DiffID.
+//
 // Resolve pulls every layer into a content-addressed cache (package cache)
 // concurrently, verifying each compressed blob against its digest and each
 // unpacked layer against its DiffID; a warm cache needs no network, and a

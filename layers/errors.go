@@ -38,7 +38,7 @@ var hints = []struct {
 	{ErrUnauthorized, "log in (docker login HOST) or check the credentials in ~/.docker/config.json"},
 	{ErrUnreachable, "check the network and the registry address; a plain-HTTP registry needs --insecure-registry HOST"},
 	{ErrUnsupportedPlatform, "the guest is x86-64: use an image with a linux/amd64 variant"},
-	{ErrDigestMismatch, "the source served data that does not match its digest; try again or check the source"},
+	{ErrDigestMismatch, "the source served data that does not match its digest or size; try again or check the source"},
 	{ErrCorrupt, "the image is truncated or malformed; export or push it again"},
 	{ErrNoDaemon, "start Docker or set DOCKER_HOST, or export the image with docker save and use docker-archive:FILE"},
 	{ErrOffline, "connect to the registry once to fill the cache"},
@@ -115,9 +115,10 @@ func classify(err error) error {
 	case errors.Is(err, flatten.ErrCorrupt), errors.Is(err, flatten.ErrSparse):
 		return fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
-	// go-containerregistry's verifying readers (an internal package) say
-	// so in their message only.
-	if strings.Contains(err.Error(), "error verifying") {
+	// go-containerregistry's verifying readers (an internal package) and
+	// its check of a manifest fetched by digest say so in their message
+	// only.
+	if msg := err.Error(); strings.Contains(msg, "error verifying") || strings.Contains(msg, "does not match requested digest") {
 		return fmt.Errorf("%w: %v", ErrDigestMismatch, err)
 	}
 	var te *transport.Error

@@ -4,7 +4,10 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -13,6 +16,7 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 	ti "github.com/hyperbuild/hyper/internal/testimage"
 )
 
@@ -113,10 +117,28 @@ type blobCounter struct {
 	corrupt atomic.Bool   // flip a byte in every blob served
 	stall   chan struct{} // closed when a stalled layer (> 64 KiB) has been half sent
 	once    sync.Once
+	// swap serves other bytes for a GET of a path ending so
+	// ("/manifests/sha256:…", "/blobs/sha256:…"), with the real
+	// response's headers. Set it before the registry starts.
+	swap map[string][]byte
 }
 
 func (b *blobCounter) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for suffix, body := range b.swap {
+			if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, suffix) {
+				rec := &recorder{header: http.Header{}}
+				h.ServeHTTP(rec, r)
+				for k, v := range rec.header {
+					w.Header()[k] = v
+				}
+				w.Header().Del("Docker-Content-Digest")
+				w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+				w.WriteHeader(http.StatusOK)
+				w.Write(body)
+				return
+			}
+		}
 		if r.Method != http.MethodGet || !strings.Contains(r.URL.Path, "/blobs/sha256:") {
 			h.ServeHTTP(w, r)
 			return
@@ -167,3 +189,70 @@ type recorder struct {
 func (r *recorder) Header() http.Header         { return r.header }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 func (r *recorder) WriteHeader(code int)        { r.code = code }
+
+// parts are an image's manifest, config and first layer, to swap and
+// tamper with.
+type parts struct {
+	raw    []byte // the manifest
+	digest string // of the manifest
+	m      *v1.Manifest
+	config []byte
+	layer0 []byte // compressed
+}
+
+func partsOf(t testing.TB, img v1.Image) parts {
+	t.Helper()
+	raw, err := img.RawManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := img.RawConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := ls[0].Compressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	l0, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return parts{raw: raw, digest: digestOf(t, img), m: m, config: cfg, layer0: l0}
+}
+
+// editJSON decodes raw into a value of type T, edits it and encodes it
+// again: a manifest or an index that says something else.
+func editJSON[T any](t testing.TB, raw []byte, edit func(*T)) []byte {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	edit(&v)
+	b, err := json.Marshal(&v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func sha(b []byte) string { return fmt.Sprintf("sha256:%x", sha256.Sum256(b)) }
+
+// rawManifest pushes bytes as they are (ti.Push, remote.Put).
+type rawManifest struct {
+	b  []byte
+	mt types.MediaType
+}
+
+func (r rawManifest) RawManifest() ([]byte, error)        { return r.b, nil }
+func (r rawManifest) MediaType() (types.MediaType, error) { return r.mt, nil }

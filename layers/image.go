@@ -30,50 +30,82 @@ type Layer struct {
 	MediaType string
 }
 
-// pin records the image's manifest and config in the cache.
-func pin(c *cache.Cache, src v1.Image) (*Image, error) {
-	digest, err := src.Digest()
+// source is an image whose manifest was read and checked against the
+// descriptor that named it (index.json, an index, a digest reference; a
+// tag names no digest, so there it is the one the bytes have).
+type source struct {
+	desc  v1.Descriptor // the manifest's digest and size
+	raw   []byte        // the manifest
+	blobs blobStore     // where its config and layers come from; nil: the cache only
+}
+
+// blobStore opens the blobs (config, layers) a manifest names, for the
+// caller to read within the descriptor's size and verify.
+type blobStore interface {
+	open(ctx context.Context, d v1.Descriptor) (io.ReadCloser, error)
+}
+
+// pin checks the config against the manifest's descriptor of it and
+// records both in the cache.
+func pin(ctx context.Context, c *cache.Cache, src *source) (*Image, error) {
+	digest := src.desc.Digest.String()
+	m, err := v1.ParseManifest(bytesReader(src.raw))
 	if err != nil {
-		return nil, fmt.Errorf("reading manifest: %w", err)
+		return nil, fmt.Errorf("%w: manifest %s: %v", ErrCorrupt, digest, err)
 	}
-	raw, err := src.RawManifest()
-	if err != nil {
-		return nil, fmt.Errorf("reading manifest: %w", err)
-	}
-	m, err := v1.ParseManifest(bytesReader(raw))
-	if err != nil {
-		return nil, fmt.Errorf("%w: manifest: %v", ErrCorrupt, err)
+	what := "config named by manifest " + digest
+	if err := checkDescriptor(m.Config, what, maxDocSize); err != nil {
+		return nil, err
 	}
 	rawCfg, err := c.ReadFile(cache.Blobs, m.Config.Digest.String())
-	if err != nil {
-		if rawCfg, err = src.RawConfigFile(); err != nil {
-			return nil, fmt.Errorf("reading config: %w", err)
+	switch {
+	case err == nil:
+		// The cache vouches for the digest; the manifest may still
+		// claim another size.
+		if err := checkBytes(rawCfg, m.Config, what); err != nil {
+			return nil, err
+		}
+	case src.blobs == nil:
+		return nil, fmt.Errorf("%w: %s: %v", ErrOffline, what, err)
+	default:
+		if rawCfg, err = readBlob(ctx, src.blobs, m.Config, what); err != nil {
+			return nil, err
 		}
 	}
-	if err := c.PutBytes(cache.Blobs, digest.String(), raw); err != nil {
+	if err := c.PutBytes(cache.Blobs, digest, src.raw); err != nil {
 		return nil, fmt.Errorf("manifest: %w", err)
 	}
 	if err := c.PutBytes(cache.Blobs, m.Config.Digest.String(), rawCfg); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return build(c, digest.String(), m, rawCfg)
+	return build(c, digest, m, rawCfg)
 }
 
-// pinCached reads a pinned image's manifest and config from the cache.
-func pinCached(c *cache.Cache, digest string) (*Image, error) {
+// readBlob reads a config from blobs, verified.
+func readBlob(ctx context.Context, blobs blobStore, d v1.Descriptor, what string) ([]byte, error) {
+	rc, err := blobs.open(ctx, d)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rc.Close()
+	return readVerified(rc, d, what)
+}
+
+// cachedSource is the manifest pinned as digest, read from the cache
+// (which verifies it); blobs serves what the cache lacks.
+func cachedSource(c *cache.Cache, digest string, blobs blobStore) (*source, error) {
 	raw, err := c.ReadFile(cache.Blobs, digest)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrOffline, err)
 	}
-	m, err := v1.ParseManifest(bytesReader(raw))
-	if err != nil {
-		return nil, fmt.Errorf("%w: cached manifest: %v", ErrCorrupt, err)
+	if len(raw) > maxDocSize {
+		return nil, fmt.Errorf("%w: cached manifest %s is more than the %d bytes hyper reads", ErrCorrupt, digest, maxDocSize)
 	}
-	rawCfg, err := c.ReadFile(cache.Blobs, m.Config.Digest.String())
+	h, err := v1.NewHash(digest)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrOffline, err)
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
-	return build(c, digest, m, rawCfg)
+	return &source{desc: v1.Descriptor{Digest: h, Size: int64(len(raw))}, raw: raw, blobs: blobs}, nil
 }
 
 func build(c *cache.Cache, digest string, m *v1.Manifest, rawCfg []byte) (*Image, error) {
@@ -86,6 +118,9 @@ func build(c *cache.Cache, digest string, m *v1.Manifest, rawCfg []byte) (*Image
 	}
 	img := &Image{Digest: digest, Config: *cf, cache: c}
 	for i, l := range m.Layers {
+		if err := checkDescriptor(l, fmt.Sprintf("layer %d of manifest %s", i+1, digest), 0); err != nil {
+			return nil, err
+		}
 		img.Layers = append(img.Layers, Layer{
 			Digest: l.Digest.String(), DiffID: cf.RootFS.DiffIDs[i].String(),
 			Size: l.Size, MediaType: string(l.MediaType),

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/hyperbuild/hyper/layers/cache"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -19,7 +20,7 @@ func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
 // pull makes sure every layer of img is unpacked and verified in the
 // cache, pulling at most r.o.jobs at once from src (nil: cache only).
-func (r *Resolver) pull(ctx context.Context, c *cache.Cache, img *Image, src v1.Image) error {
+func (r *Resolver) pull(ctx context.Context, c *cache.Cache, img *Image, src blobStore) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	prog := newProgress(r.o.progress, r.o.tty)
@@ -68,8 +69,10 @@ func short(digest string) string {
 
 // pullLayer unpacks one layer into the cache unless a verified copy is
 // there: from the cached compressed blob when it is intact, else from src,
-// keeping the compressed blob too. Both are verified before they appear.
-func pullLayer(ctx context.Context, c *cache.Cache, l Layer, src v1.Image, prog *progress) error {
+// keeping the compressed blob too. Both are verified before they appear:
+// the blob against the manifest's digest and size, the unpacked layer
+// against the config's diff_id.
+func pullLayer(ctx context.Context, c *cache.Cache, l Layer, src blobStore, prog *progress) error {
 	err := c.Verify(cache.Diffs, l.DiffID)
 	if err == nil {
 		return nil
@@ -77,25 +80,32 @@ func pullLayer(ctx context.Context, c *cache.Cache, l Layer, src v1.Image, prog 
 	if !errors.Is(err, cache.ErrMissing) && !errors.Is(err, cache.ErrDigestMismatch) {
 		return err
 	}
+	desc, err := l.descriptor()
+	if err != nil {
+		return err
+	}
 	var rc io.ReadCloser
 	var blob *cache.Pending
 	if c.Verify(cache.Blobs, l.Digest) == nil {
-		if rc, err = c.Open(cache.Blobs, l.Digest); err != nil {
+		f, err := c.Open(cache.Blobs, l.Digest)
+		if err != nil {
 			return err
+		}
+		rc = f
+		// The cache vouches for the digest; the manifest may still
+		// claim another size.
+		if info, err := f.Stat(); err != nil || info.Size() != l.Size {
+			f.Close()
+			if err != nil {
+				return err
+			}
+			return matches(desc, "compressed blob (cached)", l.Digest, info.Size(), info.Size())
 		}
 	} else {
 		if src == nil {
 			return fmt.Errorf("%w: layer %s", ErrOffline, l.Digest)
 		}
-		h, err := v1.NewHash(l.Digest)
-		if err != nil {
-			return fmt.Errorf("%w: layer digest: %v", ErrCorrupt, err)
-		}
-		layer, err := src.LayerByDigest(h)
-		if err != nil {
-			return err
-		}
-		if rc, err = layer.Compressed(); err != nil {
+		if rc, err = src.open(ctx, desc); err != nil {
 			return err
 		}
 		if blob, err = c.Create(cache.Blobs, l.Digest); err != nil {
@@ -111,20 +121,24 @@ func pullLayer(ctx context.Context, c *cache.Cache, l Layer, src v1.Image, prog 
 	}
 	defer diff.Abort()
 
-	in, done := prog.track(ctxReader{ctx, rc}, short(l.Digest), l.Size)
+	// One byte past the descriptor's size is enough to refuse a source
+	// that sends more: it is not read to its end.
+	in, done := prog.track(ctxReader{ctx, io.LimitReader(rc, l.Size+1)}, short(l.Digest), l.Size)
 	if blob != nil {
 		in = io.TeeReader(in, blob)
 	}
 	err = unpack(diff, in)
-	if err != nil && blob != nil && errors.Is(err, ErrCorrupt) {
-		// Undecodable data is more often a blob that is not what its
-		// digest says: read the rest to tell.
-		_, derr := io.Copy(io.Discard, in)
-		if derr != nil {
-			err = derr
-		} else if !blob.Matches() {
-			err = fmt.Errorf("%w: compressed blob does not hash to %s", ErrDigestMismatch, l.Digest)
+	if err != nil && blob != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		// Undecodable data, or data the source's own check refused, is
+		// more often a blob that is not what its descriptor says: read
+		// the rest to tell, and say so.
+		_, _ = io.Copy(io.Discard, in)
+		if merr := blobMatches(desc, blob); merr != nil {
+			err = merr
 		}
+	}
+	if err == nil && blob != nil {
+		err = blobMatches(desc, blob)
 	}
 	done(err == nil)
 	if err != nil {
@@ -139,6 +153,21 @@ func pullLayer(ctx context.Context, c *cache.Cache, l Layer, src v1.Image, prog 
 		return fmt.Errorf("unpacked layer: %w", err)
 	}
 	return nil
+}
+
+// descriptor is the manifest's descriptor of the layer's compressed blob.
+func (l Layer) descriptor() (v1.Descriptor, error) {
+	h, err := v1.NewHash(l.Digest)
+	if err != nil {
+		return v1.Descriptor{}, fmt.Errorf("%w: layer digest: %v", ErrCorrupt, err)
+	}
+	return v1.Descriptor{MediaType: types.MediaType(l.MediaType), Size: l.Size, Digest: h}, nil
+}
+
+// blobMatches checks what was read of a compressed blob (at most one byte
+// more than d.Size) against d.
+func blobMatches(d v1.Descriptor, blob *cache.Pending) error {
+	return matches(d, "compressed blob", blob.Digest(), blob.Size(), d.Size)
 }
 
 // unpack decompresses a layer (gzip, zstd or plain tar, told by its first

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/hyperbuild/hyper/layers/cache"
 	"github.com/hyperbuild/hyper/layers/imageref"
 )
@@ -66,16 +65,15 @@ func (r *Resolver) resolve(ctx context.Context, ref imageref.Ref) (*Image, error
 	}
 	defer os.RemoveAll(tmp)
 
-	var src v1.Image
-	var cached string
+	var src *source
 	switch ref.Transport {
 	case imageref.Docker:
-		src, cached, err = r.fromRegistry(ctx, ref, c, want)
+		src, err = r.fromRegistry(ctx, ref, c, want)
 	case imageref.OCI:
-		src, err = fromLayout(ref.Path, ref.Tag, want)
+		src, err = fromLayout(ctx, ref.Path, ref.Tag, want)
 	case imageref.OCIArchive:
 		if err = unpackLayout(ref.Path, tmp); err == nil {
-			src, err = fromLayout(tmp, ref.Tag, want)
+			src, err = fromLayout(ctx, tmp, ref.Tag, want)
 		}
 	case imageref.DockerArchive:
 		src, err = fromDockerArchive(ref.Path, ref.Tag)
@@ -87,12 +85,7 @@ func (r *Resolver) resolve(ctx context.Context, ref imageref.Ref) (*Image, error
 	if err != nil {
 		return nil, err
 	}
-	var img *Image
-	if src != nil {
-		img, err = pin(c, src)
-	} else {
-		img, err = pinCached(c, cached)
-	}
+	img, err := pin(ctx, c, src)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +93,7 @@ func (r *Resolver) resolve(ctx context.Context, ref imageref.Ref) (*Image, error
 	if err := checkConfig(&img.Config, want); err != nil {
 		return nil, err
 	}
-	if err := r.pull(ctx, c, img, src); err != nil {
+	if err := r.pull(ctx, c, img, src.blobs); err != nil {
 		return nil, err
 	}
 	if ref.Transport == imageref.Docker && !strings.Contains(ref.Name, "@") {

@@ -2,6 +2,7 @@ package layers
 
 import (
 	"archive/tar"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,26 +11,28 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/hyperbuild/hyper/layers/imageref"
 )
 
 // refNameAnnotation holds a tag in an OCI layout's index (oci:DIR:TAG).
 const refNameAnnotation = "org.opencontainers.image.ref.name"
 
-// fromLayout opens the image tagged tag (the only one when tag is empty)
-// in the OCI layout dir.
-func fromLayout(dir, tag string, want v1.Platform) (v1.Image, error) {
-	if _, err := os.Stat(filepath.Join(dir, "index.json")); err != nil {
+// fromLayout reads the manifest of the image tagged tag (the only one
+// when tag is empty) in the OCI layout dir, every step checked against
+// the descriptor that named it, starting from index.json.
+func fromLayout(ctx context.Context, dir, tag string, want v1.Platform) (*source, error) {
+	f, err := os.Open(filepath.Join(dir, "index.json"))
+	if err != nil {
 		return nil, fmt.Errorf("%w: no OCI layout at %s (no index.json)", ErrNotFound, dir)
 	}
-	idx, err := layout.ImageIndexFromPath(dir)
+	defer f.Close()
+	b, err := readLimited(f, maxDocSize, "index.json")
 	if err != nil {
-		return nil, fmt.Errorf("%w: reading layout %s: %v", ErrCorrupt, dir, err)
+		return nil, err
 	}
-	im, err := idx.IndexManifest()
+	im, err := v1.ParseIndexManifest(bytesReader(b))
 	if err != nil {
-		return nil, fmt.Errorf("%w: reading layout %s: %v", ErrCorrupt, dir, err)
+		return nil, fmt.Errorf("%w: reading layout %s: index.json: %v", ErrCorrupt, dir, err)
 	}
 	var tags []string
 	var found []v1.Descriptor
@@ -50,23 +53,28 @@ func fromLayout(dir, tag string, want v1.Platform) (v1.Image, error) {
 	case len(found) > 1:
 		return nil, fmt.Errorf("%w: the layout holds %d images: name one as oci:DIR:TAG (tags: %s)", ErrNotFound, len(found), strings.Join(tags, ", "))
 	}
-	d := found[0]
-	if !d.MediaType.IsIndex() {
-		return idx.Image(d.Digest)
-	}
-	child, err := idx.ImageIndex(d.Digest)
-	if err != nil {
+	return follow(ctx, layoutStore{dir}, found[0], want, "index.json")
+}
+
+// layoutStore reads blobs from an OCI layout's blobs/ directory.
+type layoutStore struct{ dir string }
+
+var _ manifestStore = layoutStore{}
+
+func (l layoutStore) open(_ context.Context, d v1.Descriptor) (io.ReadCloser, error) {
+	// checkHash keeps the path inside blobs/.
+	if err := checkHash(d.Digest, "blob"); err != nil {
 		return nil, err
 	}
-	cim, err := child.IndexManifest()
-	if err != nil {
-		return nil, err
+	f, err := os.Open(filepath.Join(l.dir, "blobs", d.Digest.Algorithm, d.Digest.Hex))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w: the layout has no blob %s", ErrCorrupt, d.Digest)
 	}
-	cd, err := pick(cim, want)
-	if err != nil {
-		return nil, err
-	}
-	return child.Image(cd.Digest)
+	return f, err
+}
+
+func (l layoutStore) openManifest(ctx context.Context, d v1.Descriptor) (io.ReadCloser, error) {
+	return l.open(ctx, d)
 }
 
 // unpackLayout extracts an OCI archive (a tar of a layout) into dir,

@@ -84,6 +84,12 @@ func WriteOCIArchive(file string, img v1.Image, tag string) error {
 	if err := WriteLayout(dir, img, tag); err != nil {
 		return err
 	}
+	return WriteTar(file, dir)
+}
+
+// WriteTar writes the tree under dir as the tar file file: an
+// oci-archive: of a layout changed by hand.
+func WriteTar(file, dir string) error {
 	f, err := os.Create(file)
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", file, err)

@@ -48,10 +48,11 @@ func (p *Pending) Write(b []byte) (int, error) {
 // Size is how many bytes were written so far.
 func (p *Pending) Size() int64 { return p.n }
 
+// Digest is the digest of what was written so far.
+func (p *Pending) Digest() string { return "sha256:" + hex.EncodeToString(p.h.Sum(nil)) }
+
 // Matches reports whether what was written so far hashes to the digest.
-func (p *Pending) Matches() bool {
-	return "sha256:"+hex.EncodeToString(p.h.Sum(nil)) == p.digest
-}
+func (p *Pending) Matches() bool { return p.Digest() == p.digest }
 
 // Commit checks the digest and puts the entry in place; on a mismatch the
 // entry is dropped and the error is ErrDigestMismatch.
