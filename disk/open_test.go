@@ -5,10 +5,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hyperbuild/hyper/contract"
 )
 
 // openSoon runs Open and fails the test if it does not return: before,
@@ -83,5 +86,22 @@ func TestOpenDirTruncated(t *testing.T) {
 	}
 	if err := openSoon(t, dir); !errors.Is(err, ErrTruncated) || !strings.Contains(err.Error(), DirPodFS) {
 		t.Errorf("Open = %v; want ErrTruncated naming %s", err, DirPodFS)
+	}
+}
+
+// TestManifestPortAddress: a port's listen address reaches the artifact's
+// manifest, where hyperboot and inspect read it.
+func TestManifestPortAddress(t *testing.T) {
+	a, opt := inputs(t)
+	pod := testPod()
+	pod.Ports = []contract.Port{{Host: 8080, Guest: 80, Protocol: "tcp"}, {Address: "0.0.0.0", Host: 8443, Guest: 443, Protocol: "tcp"}}
+	a.Manifest = ManifestFor(pod)
+	img, err := Open(buildImage(t, a, opt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	if got := img.Manifest().Ports; !slices.Equal(got, pod.Ports) {
+		t.Errorf("manifest ports %#v, want %#v", got, pod.Ports)
 	}
 }

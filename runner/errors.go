@@ -16,6 +16,10 @@ var (
 	ErrUnsupported = errors.New("not supported by this backend")
 	// ErrBadNet: the --net value is not "user", "none" or "tap:NAME".
 	ErrBadNet = errors.New("invalid network mode")
+	// ErrPortBusy: a published port's host address and port are taken.
+	ErrPortBusy = errors.New("host port in use")
+	// ErrPortAddress: a published port cannot listen where it asks to.
+	ErrPortAddress = errors.New("cannot listen there")
 	// ErrBadResources: CPUs or memory outside the contract's limits.
 	ErrBadResources = errors.New("invalid resources")
 )

@@ -43,6 +43,9 @@ type Options struct {
 	StopTimeout time.Duration
 	// Stdout receives the pod's console (nil: discarded).
 	Stdout io.Writer
+	// Stderr receives the runner's own messages (where each published
+	// port listens); nil: Stdout.
+	Stderr io.Writer
 	// Trace, when not nil, receives the boot timeline as it happens, and
 	// hyperstart is asked for its debug steps (contract.CmdlineDebug).
 	Trace io.Writer
@@ -104,7 +107,22 @@ func Run(ctx context.Context, path string, opts Options) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := checkPortsFree(b.Ports); err != nil {
+		return 0, err
+	}
+	announcePorts(opts.stderr(), b.Ports)
 	return BootWith(ctx, be, b)
+}
+
+// stderr is where the runner's messages go.
+func (o Options) stderr() io.Writer {
+	switch {
+	case o.Stderr != nil:
+		return o.Stderr
+	case o.Stdout != nil:
+		return o.Stdout
+	}
+	return io.Discard
 }
 
 // checkResources applies the contract's limits to the overrides, so that
@@ -159,28 +177,4 @@ func first(vs ...int) int {
 		}
 	}
 	return 0
-}
-
-// mergePorts publishes the user's ports and the artifact's, the user's
-// winning for the same host port and protocol. A host port of 0 means the
-// guest port's number.
-func mergePorts(user, spec []contract.Port) []contract.Port {
-	var out []contract.Port
-	seen := map[string]bool{}
-	for _, p := range append(append([]contract.Port(nil), user...), spec...) {
-		if p.Host == 0 {
-			p.Host = p.Guest
-		}
-		p.Protocol = strings.ToLower(p.Protocol)
-		if p.Protocol == "" {
-			p.Protocol = "tcp"
-		}
-		k := fmt.Sprintf("%s/%d", p.Protocol, p.Host)
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		out = append(out, p)
-	}
-	return out
 }

@@ -143,21 +143,23 @@ func TestBootWith(t *testing.T) {
 }
 
 func TestMergePorts(t *testing.T) {
-	user := []contract.Port{{Host: 8080, Guest: 80, Protocol: "tcp"}, {Host: 53, Guest: 53, Protocol: "UDP"}}
-	spec := []contract.Port{{Host: 8080, Guest: 8080, Protocol: "tcp"}, {Guest: 443}, {Host: 53, Guest: 53, Protocol: "tcp"}}
+	user := []contract.Port{{Host: 8080, Guest: 80, Protocol: "tcp"}, {Host: 53, Guest: 53, Protocol: "UDP", Address: "0.0.0.0"}}
+	spec := []contract.Port{{Host: 8080, Guest: 8080, Protocol: "tcp", Address: "0.0.0.0"}, {Guest: 443}, {Host: 53, Guest: 53, Protocol: "tcp"}, {Host: 53, Guest: 5353, Protocol: "udp", Address: "10.1.2.3"}}
 	got := mergePorts(user, spec)
+	// Loopback unless a port names its address; the user's -p wins for
+	// the same host port and protocol, whatever the addresses.
 	want := []contract.Port{
-		{Host: 8080, Guest: 80, Protocol: "tcp"}, {Host: 53, Guest: 53, Protocol: "udp"},
-		{Host: 443, Guest: 443, Protocol: "tcp"}, {Host: 53, Guest: 53, Protocol: "tcp"},
+		{Host: 8080, Guest: 80, Protocol: "tcp", Address: "127.0.0.1"}, {Host: 53, Guest: 53, Protocol: "udp", Address: "0.0.0.0"},
+		{Host: 443, Guest: 443, Protocol: "tcp", Address: "127.0.0.1"}, {Host: 53, Guest: 53, Protocol: "tcp", Address: "127.0.0.1"},
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("mergePorts = %+v, want %+v", got, want)
+		t.Errorf("mergePorts = %#v, want %#v", got, want)
 	}
 }
 
 func TestBootForNet(t *testing.T) {
-	m := disk.Manifest{Ports: []contract.Port{{Host: 8080, Guest: 80, Protocol: "tcp"}}}
-	user := []contract.Port{{Host: 9090, Guest: 90, Protocol: "tcp"}}
+	m := disk.Manifest{Ports: []contract.Port{{Host: 8080, Guest: 80, Protocol: "tcp", Address: "127.0.0.1"}}}
+	user := []contract.Port{{Host: 9090, Guest: 90, Protocol: "tcp", Address: "127.0.0.1"}}
 	tests := []struct {
 		net   string
 		ports []contract.Port
@@ -171,7 +173,7 @@ func TestBootForNet(t *testing.T) {
 	for _, tt := range tests {
 		b := bootFor(m, "", Options{Net: tt.net, Ports: tt.ports})
 		if !reflect.DeepEqual(b.Ports, tt.want) {
-			t.Errorf("net %q, -p %v: Ports = %v, want %v", tt.net, tt.ports, b.Ports, tt.want)
+			t.Errorf("net %q, -p %v: Ports = %#v, want %#v", tt.net, tt.ports, b.Ports, tt.want)
 		}
 	}
 }
@@ -212,7 +214,8 @@ func artifact(t *testing.T, format string) (path string, kernel, initrd []byte) 
 	a := disk.Artifact{
 		Kernel: kp, Initrd: ip, PodFS: pp, Cmdline: "console=ttyS0 quiet",
 		Manifest: disk.Manifest{
-			Pod: "web", Ports: []contract.Port{{Host: 8080, Guest: 80, Protocol: "tcp"}},
+			// A free port: Run checks that it can listen there.
+			Pod: "web", Ports: []contract.Port{{Host: freePort(t), Guest: 80, Protocol: "tcp"}},
 			Resources: contract.Resources{CPUs: 2, MemoryMiB: 384},
 		},
 	}
@@ -236,10 +239,17 @@ func TestRun(t *testing.T) {
 			path, kernel, initrd := artifact(t, format)
 			be := &fake{name: "fake", console: "hello\nHYPER-POD-EXIT status=42\n"}
 			withBackends(t, be)
-			var out, trace, verbose bytes.Buffer
+			img, err := disk.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			artifactPort := img.Manifest().Ports[0].Host
+			img.Close()
+			var out, errs, trace, verbose bytes.Buffer
+			user, spec := freePort(t), freePort(t)
 			got, err := Run(context.Background(), path, Options{
-				Backend: "fake", MemoryMiB: 1024, Ports: []contract.Port{{Host: 9090, Guest: 90}},
-				Cmdline: "extra=1", Stdout: &out, Trace: &trace, Verbose: &verbose,
+				Backend: "fake", MemoryMiB: 1024, Ports: []contract.Port{{Host: user, Guest: 90}, {Host: spec, Guest: 8080, Address: "0.0.0.0"}},
+				Cmdline: "extra=1", Stdout: &out, Stderr: &errs, Trace: &trace, Verbose: &verbose,
 			})
 			if err != nil || got != 42 {
 				t.Fatalf("Run = %d, %v; want 42", got, err)
@@ -264,9 +274,13 @@ func TestRun(t *testing.T) {
 			if b.CPUs != 2 || b.MemoryMiB != 1024 {
 				t.Errorf("CPUs, MemoryMiB = %d, %d; want 2 (artifact), 1024 (option)", b.CPUs, b.MemoryMiB)
 			}
-			wantPorts := []contract.Port{{Host: 9090, Guest: 90, Protocol: "tcp"}, {Host: 8080, Guest: 80, Protocol: "tcp"}}
+			wantPorts := []contract.Port{{Host: user, Guest: 90, Protocol: "tcp", Address: "127.0.0.1"}, {Host: spec, Guest: 8080, Protocol: "tcp", Address: "0.0.0.0"}, {Host: artifactPort, Guest: 80, Protocol: "tcp", Address: "127.0.0.1"}}
 			if !reflect.DeepEqual(b.Ports, wantPorts) {
-				t.Errorf("Ports = %+v, want %+v", b.Ports, wantPorts)
+				t.Errorf("Ports = %#v, want %#v", b.Ports, wantPorts)
+			}
+			wantErrs := fmt.Sprintf("hyperboot: port 127.0.0.1:%d -> 90/tcp\nhyperboot: port 0.0.0.0:%d -> 8080/tcp\nhyperboot: port 127.0.0.1:%d -> 80/tcp\n", user, spec, artifactPort)
+			if errs.String() != wantErrs {
+				t.Errorf("stderr %q, want %q", errs.String(), wantErrs)
 			}
 			if b.StopTimeout != DefaultStopTimeout {
 				t.Errorf("StopTimeout = %v, want %v", b.StopTimeout, DefaultStopTimeout)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -29,7 +30,7 @@ func (f *bootFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.backend, "backend", runner.BackendAuto, "auto, kvm or qemu")
 	fl.IntVar(&f.cpus, "cpus", 0, fmt.Sprintf("virtual CPUs, 1 to %d (default: the pod's)", contract.MaxCPUs))
 	fl.StringVar(&f.memory, "memory", "", fmt.Sprintf("guest memory, %d MiB or more, e.g. 512MiB (default: the pod's)", contract.MinMemoryMiB))
-	fl.StringArrayVarP(&f.ports, "publish", "p", nil, "publish a guest port: HOST:GUEST[/tcp|udp] (repeatable; the pod's ports are always published)")
+	fl.StringArrayVarP(&f.ports, "publish", "p", nil, "publish a guest port: [IP:]HOST:GUEST[/tcp|udp]; IP defaults to "+contract.DefaultPortAddress+" (this host only), 0.0.0.0 is every interface (repeatable; the pod's ports are always published)")
 	fl.StringVar(&f.netw, "net", runner.NetUser, "network: user (rootless, qemu), tap:NAME (root), none")
 	fl.BoolVar(&f.trace, "trace", false, "print the boot timeline (VMM start, kernel, hyperstart steps, first container)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "say which backend runs and show its command line")
@@ -98,23 +99,51 @@ func parseMemory(s string) (int64, error) {
 	return n >> 20, nil
 }
 
-// parsePort reads -p HOST:GUEST[/tcp|udp].
+// parsePort reads -p as Docker does: [IP:]HOST:GUEST[/tcp|udp], an IPv6
+// address in brackets ([::1]:8080:80). Without an IP the port listens on
+// contract.DefaultPortAddress (this host only).
 func parsePort(s string) (contract.Port, error) {
-	spec, proto, _ := strings.Cut(s, "/")
-	if proto == "" {
+	const form = "want [IP:]HOST:GUEST[/tcp|udp], e.g. 8080:80, 0.0.0.0:8080:80 or [::1]:8080:80"
+	spec, proto, hasProto := strings.Cut(s, "/")
+	proto = strings.ToLower(proto)
+	if !hasProto {
 		proto = "tcp"
 	}
 	if proto != "tcp" && proto != "udp" {
 		return contract.Port{}, fmt.Errorf("-p %s: protocol %q, want tcp or udp", s, proto)
 	}
+	var addr string
+	hasAddr := false
+	if strings.HasPrefix(spec, "[") {
+		a, rest, ok := strings.Cut(spec[1:], "]:")
+		if !ok {
+			return contract.Port{}, fmt.Errorf("-p %s: %s", s, form)
+		}
+		addr, spec, hasAddr = a, rest, true
+	} else if parts := strings.Split(spec, ":"); len(parts) == 3 {
+		addr, spec, hasAddr = parts[0], parts[1]+":"+parts[2], true
+	} else if len(parts) > 3 {
+		return contract.Port{}, fmt.Errorf("-p %s: write an IPv6 address in brackets: [%s]:HOST:GUEST", s, strings.Join(parts[:len(parts)-2], ":"))
+	}
 	h, g, ok := strings.Cut(spec, ":")
 	if !ok {
-		return contract.Port{}, fmt.Errorf("-p %s: want HOST:GUEST[/tcp|udp], e.g. 8080:80", s)
+		return contract.Port{}, fmt.Errorf("-p %s: %s", s, form)
 	}
 	host, err1 := strconv.Atoi(h)
 	guest, err2 := strconv.Atoi(g)
 	if err1 != nil || err2 != nil || host < 1 || host > 65535 || guest < 1 || guest > 65535 {
 		return contract.Port{}, fmt.Errorf("-p %s: ports must be numbers in 1..65535", s)
 	}
-	return contract.Port{Host: host, Guest: guest, Protocol: proto}, nil
+	p := contract.Port{Host: host, Guest: guest, Protocol: proto}
+	if hasAddr {
+		if addr == "" {
+			return contract.Port{}, fmt.Errorf("-p %s: empty address: %s", s, form)
+		}
+		ip, err := netip.ParseAddr(addr)
+		if err != nil || ip.Zone() != "" {
+			return contract.Port{}, fmt.Errorf("-p %s: %q is not an IP address: write one such as 127.0.0.1, 0.0.0.0 (every interface) or [::1]", s, addr)
+		}
+		p.Address = ip.String()
+	}
+	return p, nil
 }

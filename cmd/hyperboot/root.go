@@ -63,7 +63,7 @@ hyperboot itself failed.`,
 			if err != nil {
 				return cli.Usage(err)
 			}
-			opts.Stdout = stdout
+			opts.Stdout, opts.Stderr = stdout, stderr
 			if f.trace {
 				opts.Trace = stderr
 			}

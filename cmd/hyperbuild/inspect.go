@@ -52,7 +52,11 @@ command line) and each container's image and digest.`,
 				fmt.Fprintf(stdout, "container: %s  %s@%s\n           %s\n", c.Name, c.Image, c.Digest, strings.Join(c.Args, " "))
 			}
 			for _, p := range m.Ports {
-				fmt.Fprintf(stdout, "port:      %d -> %d/%s\n", p.Host, p.Guest, p.Protocol)
+				if p.Host == 0 {
+					p.Host = p.Guest // as hyperboot publishes it
+				}
+				// Where it listens: contract.DefaultPortAddress unless the pod file says.
+				fmt.Fprintf(stdout, "port:      %s\n", p)
 			}
 			for _, p := range parts {
 				fmt.Fprintf(stdout, "partition: %d %-10s %-16s at %s, %s\n", p.Index, p.Name, typeName(p.Type), units.Human(p.Start), units.Human(p.Size))

@@ -2,6 +2,7 @@ package qemu
 
 import (
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -155,23 +156,45 @@ func hasParam(cmdline, key string) bool {
 	return false
 }
 
-// userNetdev is slirp with one hostfwd per published port.
+// userNetdev is slirp with one hostfwd per published port, each on its
+// host address (contract.DefaultPortAddress, this host only, when the
+// port names none).
 func userNetdev(ports []contract.Port) (string, error) {
+	if err := checkPorts(ports); err != nil {
+		return "", err
+	}
 	s := "user,id=net0"
 	for _, p := range ports {
-		proto := strings.ToLower(p.Protocol)
-		if proto == "" {
-			proto = "tcp"
-		}
-		if proto != "tcp" && proto != "udp" {
-			return "", fmt.Errorf("port %d/%s: %w (tcp or udp)", p.Guest, p.Protocol, runner.ErrUnsupported)
-		}
-		if p.Host < 1 || p.Host > 65535 || p.Guest < 1 || p.Guest > 65535 {
-			return "", fmt.Errorf("port %d:%d: out of range 1..65535", p.Host, p.Guest)
-		}
-		s += fmt.Sprintf(",hostfwd=%s::%d-:%d", proto, p.Host, p.Guest)
+		s += fmt.Sprintf(",hostfwd=%s:%s:%d-:%d", protocol(p), p.ListenAddress(), p.Host, p.Guest)
 	}
 	return s, nil
+}
+
+func protocol(p contract.Port) string {
+	if p.Protocol == "" {
+		return "tcp"
+	}
+	return strings.ToLower(p.Protocol)
+}
+
+// checkPorts refuses what slirp cannot forward.
+func checkPorts(ports []contract.Port) error {
+	for _, p := range ports {
+		if proto := protocol(p); proto != "tcp" && proto != "udp" {
+			return fmt.Errorf("port %d/%s: %w (tcp or udp)", p.Guest, p.Protocol, runner.ErrUnsupported)
+		}
+		if p.Host < 1 || p.Host > 65535 || p.Guest < 1 || p.Guest > 65535 {
+			return fmt.Errorf("port %d:%d: out of range 1..65535", p.Host, p.Guest)
+		}
+		ip, err := netip.ParseAddr(p.ListenAddress())
+		if err != nil {
+			return fmt.Errorf("port %s: host address %q: %w", p, p.Address, err)
+		}
+		if !ip.Is4() {
+			return fmt.Errorf("port %s: %w: QEMU's user networking (slirp) listens on IPv4 host addresses only; use 127.0.0.1 or 0.0.0.0", p, runner.ErrUnsupported)
+		}
+	}
+	return nil
 }
 
 // escapeOpt doubles commas, QEMU's escape inside an option value.

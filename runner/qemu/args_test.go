@@ -13,6 +13,9 @@ func TestArgs(t *testing.T) {
 	base := runner.Boot{Kernel: "/k/bzImage", Initrd: "/k/initrd", Cmdline: "console=ttyS0 quiet", Disk: "/a/web.img", CPUs: 2, MemoryMiB: 512}
 	withPorts := base
 	withPorts.Ports = []contract.Port{{Host: 8080, Guest: 80, Protocol: "tcp"}, {Host: 5353, Guest: 53, Protocol: "UDP"}, {Host: 2222, Guest: 22}}
+	// Only an address the port names opts in to more than loopback.
+	withAddresses := base
+	withAddresses.Ports = []contract.Port{{Host: 8080, Guest: 80, Protocol: "tcp", Address: "0.0.0.0"}, {Host: 8443, Guest: 443, Address: "192.168.1.10"}, {Host: 9090, Guest: 90, Address: "127.0.0.1"}}
 	tap := base
 	tap.Net = "tap:tap0"
 	none := base
@@ -49,8 +52,16 @@ func TestArgs(t *testing.T) {
 			c:    config{Machine: Q35, Accel: AccelTCG, TSCkHz: 1000, Boot: withPorts},
 			want: [][]string{
 				{"-machine", "q35"}, {"-device", "virtio-blk-pci,drive=pod"},
-				{"-netdev", "user,id=net0,hostfwd=tcp::8080-:80,hostfwd=udp::5353-:53,hostfwd=tcp::2222-:22", "-device", "virtio-net-pci,romfile=,netdev=net0"},
+				// Loopback unless asked: hostfwd=tcp::8080 would listen on every interface.
+				{"-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:127.0.0.1:5353-:53,hostfwd=tcp:127.0.0.1:2222-:22", "-device", "virtio-net-pci,romfile=,netdev=net0"},
 				{"-append", "console=ttyS0 quiet hyper.ip=10.0.2.15/24 hyper.gw=10.0.2.2 hyper.dns=10.0.2.3"},
+			},
+		},
+		{
+			name: "ports with addresses",
+			c:    config{Machine: Microvm, Accel: AccelTCG, Boot: withAddresses},
+			want: [][]string{
+				{"-netdev", "user,id=net0,hostfwd=tcp:0.0.0.0:8080-:80,hostfwd=tcp:192.168.1.10:8443-:443,hostfwd=tcp:127.0.0.1:9090-:90"},
 			},
 		},
 		{
@@ -116,6 +127,9 @@ func TestArgsErrors(t *testing.T) {
 		{"bad accel", config{Machine: PC, Accel: "hvf", Boot: runner.Boot{Kernel: "k"}}, runner.ErrUnsupported},
 		{"bad net", config{Machine: PC, Accel: AccelTCG, Boot: runner.Boot{Kernel: "k", Net: "bridge"}}, runner.ErrBadNet},
 		{"bad protocol", config{Machine: PC, Accel: AccelTCG, Boot: runner.Boot{Kernel: "k", Ports: []contract.Port{{Host: 1, Guest: 1, Protocol: "sctp"}}}}, runner.ErrUnsupported},
+		// QEMU 7.2's slirp refuses "Bad host address" for IPv6.
+		{"IPv6 host address", config{Machine: PC, Accel: AccelTCG, Boot: runner.Boot{Kernel: "k", Ports: []contract.Port{{Host: 1, Guest: 1, Address: "::1"}}}}, runner.ErrUnsupported},
+		{"IPv4-mapped host address", config{Machine: PC, Accel: AccelTCG, Boot: runner.Boot{Kernel: "k", Ports: []contract.Port{{Host: 1, Guest: 1, Address: "::ffff:127.0.0.1"}}}}, runner.ErrUnsupported},
 	}
 	for _, tt := range tests {
 		if _, err := args(tt.c); !errors.Is(err, tt.want) {
@@ -129,5 +143,25 @@ func TestShellQuote(t *testing.T) {
 	want := `qemu -append 'console=ttyS0 quiet' 'it'\''s' ''`
 	if got != want {
 		t.Errorf("shellQuote = %s, want %s", got, want)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	ports := []contract.Port{{Host: 8080, Guest: 80}}
+	tests := []struct {
+		name string
+		b    runner.Boot
+		want error
+	}{
+		{"no ports", runner.Boot{Net: "none"}, nil},
+		{"loopback", runner.Boot{Ports: ports}, nil},
+		{"every interface", runner.Boot{Ports: []contract.Port{{Host: 8080, Guest: 80, Address: "0.0.0.0"}}}, nil},
+		{"IPv6", runner.Boot{Ports: []contract.Port{{Host: 8080, Guest: 80, Address: "::"}}}, runner.ErrUnsupported},
+		{"ports without user networking", runner.Boot{Net: "tap:tap0", Ports: ports}, runner.ErrUnsupported},
+	}
+	for _, tt := range tests {
+		if err := (&Backend{}).Check(tt.b); !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+			t.Errorf("%s: Check = %v, want %v", tt.name, err, tt.want)
+		}
 	}
 }

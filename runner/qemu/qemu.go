@@ -57,6 +57,23 @@ func (q *Backend) binary() (string, error) {
 	return p, nil
 }
 
+// Check refuses a boot whose ports QEMU cannot publish (an IPv6 host
+// address, a protocol other than tcp and udp), or that publishes ports
+// without user networking, before anything starts.
+func (q *Backend) Check(b runner.Boot) error {
+	if len(b.Ports) == 0 {
+		return nil
+	}
+	if mode, _, err := runner.ParseNet(b.Net); err != nil {
+		return err
+	} else if mode != runner.NetUser {
+		return fmt.Errorf("publishing ports needs --net user, not %q: %w", b.Net, runner.ErrUnsupported)
+	}
+	return checkPorts(b.Ports)
+}
+
+var _ runner.Checker = (*Backend)(nil)
+
 // Environment overrides for the zero Backend (what hyperboot uses), to
 // compare machine types or force software emulation without a rebuild.
 const (

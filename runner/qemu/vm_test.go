@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -288,6 +289,14 @@ func TestVMHostForward(t *testing.T) {
 		t.Fatalf("the VM ended before httpd started: %+v (console %q)", r, w.String())
 	}
 	body, err := httpGet(fmt.Sprintf("http://127.0.0.1:%d/index.html", port), time.Minute)
+	// The port names no address: it listens on loopback only, so the
+	// host's other addresses refuse the connection.
+	if ip := nonLoopback(); ip == "" {
+		t.Log("no non-loopback IPv4 address on this host: reachability from the network not checked")
+	} else if c, err := net.DialTimeout("tcp", net.JoinHostPort(ip, strconv.Itoa(port)), 10*time.Second); err == nil {
+		c.Close()
+		t.Errorf("published port %d is reachable on %s; want loopback only", port, ip)
+	}
 	// A press before the guest listens for it would be lost.
 	w.waitFor("waiting-for-power-button", time.Minute)
 	cancel()
@@ -298,6 +307,18 @@ func TestVMHostForward(t *testing.T) {
 	if r.err != nil || r.status != 0 {
 		t.Errorf("BootWith = %+v after power-down; want status 0", r)
 	}
+}
+
+// nonLoopback is one of this host's IPv4 addresses other than loopback,
+// or "".
+func nonLoopback() string {
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() {
+			return n.IP.String()
+		}
+	}
+	return ""
 }
 
 func freePort(t *testing.T) int {
