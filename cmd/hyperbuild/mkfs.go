@@ -45,6 +45,9 @@ tarball itself. -o - writes the image to standard output (not a terminal).`,
 			if err != nil {
 				return cli.Usage(fmt.Errorf("--disk-free: %w", err))
 			}
+			if len(label) > 16 {
+				return cli.Usage(fmt.Errorf("--label %q: %w", label, ext4.ErrLabelTooLong))
+			}
 			if err := checkStdout(out, stdout); err != nil {
 				return err
 			}

@@ -116,10 +116,8 @@ killed build left is removed by the next build in that directory.`,
 			if len(args) == 0 {
 				return cli.Usage(fmt.Errorf("no pod file given: hyperbuild POD.hcl -o OUT.img (see hyperbuild --help)"))
 			}
-			if _, err := os.Stat(args[0]); err != nil {
-				if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-					return cli.Usage(fmt.Errorf("unknown command %q: did you mean %q?", args[0], s[0]))
-				}
+			if err := notACommand(cmd, args[0]); err != nil {
+				return err
 			}
 			if len(args) > 1 {
 				return cli.Usage(fmt.Errorf("one pod file at a time, got %d arguments: %q", len(args), args))
@@ -189,6 +187,23 @@ killed build left is removed by the next build in that directory.`,
 	cmd.AddCommand(newValidate(stdout, stderr), newInspect(stdout), newMkfs(stdout, stderr), newKernel(stdout, stderr), newCache(stdout))
 	cli.Teach(cmd)
 	return cmd
+}
+
+// notACommand refuses a pod-file argument that names no file and looks
+// like a command (a bare word: no "/", no "."), such as "images" or a
+// misspelt "valdate": hyperbuild has no such command, and it is no pod
+// file either.
+func notACommand(cmd *cobra.Command, arg string) error {
+	if arg == "" || strings.ContainsAny(arg, "/.") || strings.HasPrefix(arg, "-") {
+		return nil
+	}
+	if _, err := os.Lstat(arg); err == nil {
+		return nil
+	}
+	if arg == "version" {
+		return cli.Usage(fmt.Errorf("unknown command %q for %q: did you mean \"hyperbuild --version\"?", arg, cmd.CommandPath()))
+	}
+	return cli.Usage(fmt.Errorf("%w (and no file %q exists to read as a pod file)", cli.UnknownCommand(cmd, arg), arg))
 }
 
 // inputs are the files the pod file's loading read, which -o may not be.

@@ -7,14 +7,18 @@ import (
 )
 
 // Teach makes every argument or flag error of root and its subcommands a
-// usage error (status 2), adds cobra's completion and help commands now (cobra would add
+// usage error (status 2), as are a group command called bare or with an
+// unknown subcommand and help on an unknown topic; it adds cobra's completion and help commands now (cobra would add
 // them lazily) and gives them Example blocks too, so that every command's
 // --help teaches by example.
 func Teach(root *cobra.Command) {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return Usage(err) })
-	usageArgs(root)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
+	// After the two above, so that help and completion are covered too.
+	usageArgs(root)
+	strictGroups(root)
+	strictHelp(root)
 	name := root.Name()
 	for _, c := range root.Commands() {
 		switch c.Name() {
