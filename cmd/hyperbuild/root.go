@@ -184,7 +184,7 @@ killed build left is removed by the next build in that directory.`,
 	fl.StringVar(&diskFree, "disk-free", "1MiB", "free space to leave in the pod filesystem")
 	fl.StringArrayVar(&insecure, "insecure-registry", nil, "allow plain HTTP to this registry host (localhost is always allowed)")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
-	cmd.AddCommand(newValidate(stdout, stderr), newInspect(stdout), newMkfs(stdout, stderr), newKernel(stdout, stderr), newCache(stdout))
+	cmd.AddCommand(newValidate(stdout, stderr), newInspect(stdout), newMkfs(stdout, stderr), newKernel(stdout, stderr), newCache(stdout), newFmt(stdout, stderr))
 	cli.Teach(cmd)
 	return cmd
 }
