@@ -20,7 +20,7 @@ import (
 func newCache(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "cache",
-		Short: "List or prune the image cache",
+		Short: "List, remove or prune cached image blobs",
 		Long: `The cache holds image blobs by digest (verified on write and on read) under
 $HYPER_CACHE, by default the user cache directory's hyper/. A warm cache
 makes a rebuild need no network at all.`,

@@ -185,8 +185,34 @@ killed build left is removed by the next build in that directory.`,
 	fl.StringArrayVar(&insecure, "insecure-registry", nil, "allow plain HTTP to this registry host (localhost is always allowed)")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
 	cmd.AddCommand(newValidate(stdout, stderr), newInspect(stdout), newMkfs(stdout, stderr), newKernel(stdout, stderr), newCache(stdout), newFmt(stdout, stderr))
+	completions(cmd)
 	cli.Teach(cmd)
 	return cmd
+}
+
+// completions tells the shell what each argument is: pod files (.hcl,
+// podfile.json) for the build and validate, artifacts (.img, or artifact
+// directories) for inspect, and so on; directories are offered to descend
+// into.
+func completions(root *cobra.Command) {
+	pods := cli.CompleteFiles(".hcl", ".json")
+	root.ValidArgsFunction = pods
+	// Setting up a completion for a flag this command has cannot fail.
+	_ = root.RegisterFlagCompletionFunc("format", cli.CompleteValues(
+		"raw\tone GPT disk image (default)",
+		"dir\ta directory: bzImage, initrd.img, pod.ext4, cmdline, manifest.json"))
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "validate":
+			c.ValidArgsFunction = pods
+		case "inspect":
+			c.ValidArgsFunction = cli.CompleteFiles(".img")
+		case "mkfs":
+			c.ValidArgsFunction = cli.CompleteFiles(".tar")
+		case "fmt":
+			c.ValidArgsFunction = cli.CompleteFileArgs(".hcl")
+		}
+	}
 }
 
 // notACommand refuses a pod-file argument that names no file and looks
