@@ -95,8 +95,10 @@ func (c *Console) Flush(timeout time.Duration) bool {
 // maxLine is the longest line passed on whole; longer ones are split.
 const maxLine = 4096
 
-// Pump copies r to the console line by line, each line prefixed (prefix is
-// "" for a pod of one container). It returns at EOF or a read error.
+// Pump copies r to the console line by line, each line prefixed with
+// contract.LinePrefix of its container and stream ("web | ", "web ! "),
+// always, so that the host tells them from the kernel's lines and sends
+// each to its stream. It returns at EOF or a read error.
 func Pump(c *Console, r io.Reader, prefix string) {
 	br := bufio.NewReaderSize(r, maxLine)
 	for {
@@ -114,13 +116,4 @@ func Pump(c *Console, r io.Reader, prefix string) {
 			return
 		}
 	}
-}
-
-// Prefix is the line prefix of a container's output: "name | ", or ""
-// when the pod has a single container.
-func Prefix(name string, containers int) string {
-	if containers <= 1 {
-		return ""
-	}
-	return name + " | "
 }

@@ -14,8 +14,8 @@ func TestPump(t *testing.T) {
 	tests := []struct {
 		name, in, prefix, want string
 	}{
-		{"prefixed", "one\ntwo\n", "server | ", "server | one\nserver | two\n"},
-		{"single container", "one\ntwo\n", "", "one\ntwo\n"},
+		{"stdout", "one\ntwo\n", "server | ", "server | one\nserver | two\n"},
+		{"stderr", "one\ntwo\n", "server ! ", "server ! one\nserver ! two\n"},
 		{"no final newline", "one\ntwo", "a | ", "a | one\na | two\n"},
 		{"empty", "", "a | ", ""},
 		{"long line split", strings.Repeat("x", maxLine+10) + "\n", "a | ", "a | " + strings.Repeat("x", maxLine) + "\na | " + strings.Repeat("x", 10) + "\n"},
@@ -30,15 +30,6 @@ func TestPump(t *testing.T) {
 		if got := out.String(); got != tt.want {
 			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
 		}
-	}
-}
-
-func TestPrefix(t *testing.T) {
-	if got := Prefix("server", 1); got != "" {
-		t.Errorf("Prefix with one container = %q", got)
-	}
-	if got := Prefix("server", 2); got != "server | " {
-		t.Errorf("Prefix with two containers = %q", got)
 	}
 }
 

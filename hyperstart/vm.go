@@ -34,14 +34,21 @@ func containerCgroup(name string) string {
 }
 
 func (v *vmSupervisor) start(c *contract.Container) (int, error) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		return 0, err
+	// Two pipes: the host tells a container's stdout lines ("NAME | ")
+	// from its stderr lines ("NAME ! ") and sends each to its own stream.
+	var r, w [2]*os.File
+	for i := range r {
+		var err error
+		if r[i], w[i], err = os.Pipe(); err != nil {
+			closeAll(r[:i]...)
+			closeAll(w[:i]...)
+			return 0, err
+		}
 	}
-	defer w.Close()
+	defer closeAll(w[:]...)
 	null, err := os.Open("/dev/null")
 	if err != nil {
-		r.Close()
+		closeAll(r[:]...)
 		return 0, err
 	}
 	defer null.Close()
@@ -55,7 +62,7 @@ func (v *vmSupervisor) start(c *contract.Container) (int, error) {
 			}
 		}
 	}
-	files := []uintptr{null.Fd(), w.Fd(), w.Fd()}
+	files := []uintptr{null.Fd(), w[0].Fd(), w[1].Fd()}
 	pid, err := startInPlace(v.Log, v.Pod, c, files, cgroupFD)
 	if err != nil {
 		// The re-exec path sets the container up again in a child
@@ -64,16 +71,24 @@ func (v *vmSupervisor) start(c *contract.Container) (int, error) {
 		pid, err = v.reexec(c, files, cgroupFD)
 	}
 	if err != nil {
-		r.Close()
+		closeAll(r[:]...)
 		return 0, err
 	}
-	v.pumps.Add(1)
-	go func() {
-		defer v.pumps.Done()
-		defer r.Close()
-		Pump(v.con, r, Prefix(c.Name, len(v.Pod.Containers)))
-	}()
+	for i, s := range []contract.Stream{contract.Stdout, contract.Stderr} {
+		v.pumps.Add(1)
+		go func(r *os.File) {
+			defer v.pumps.Done()
+			defer r.Close()
+			Pump(v.con, r, contract.LinePrefix(c.Name, s))
+		}(r[i])
+	}
 	return pid, nil
+}
+
+func closeAll(fs ...*os.File) {
+	for _, f := range fs {
+		f.Close()
+	}
 }
 
 // reexec starts "/init exec-container NAME" in a new mount namespace: the

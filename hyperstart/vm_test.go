@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -180,7 +181,8 @@ func (e *vmEnv) writeInitrd(t testing.TB, dir string, p *contract.Pod) string {
 
 // vmRun is one boot's outcome.
 type vmRun struct {
-	Lines    []string // console lines, \r stripped
+	Lines    []string // console lines, \r stripped, as hyperboot shows them (asShown)
+	Raw      []string // console lines, \r stripped, prefixes as hyperstart wrote them
 	Exit     int      // QEMU's exit status
 	Status   int      // from the exit line, -1 without one
 	Cmdline  string   // to reproduce the boot
@@ -210,8 +212,11 @@ type bootOpts struct {
 	// rootfs adds to a container's tree before it becomes the pod disk.
 	rootfs  func(t testing.TB, container, root string)
 	timeout time.Duration
-	// onLine is called for each console line (from the reading goroutine).
+	// onLine is called for each console line, as shown (from the
+	// reading goroutine).
 	onLine func(string)
+	// containers are the pod's names, for asShown (bootPod sets them).
+	containers []string
 }
 
 // bootPod builds the pod's artifacts in a temporary directory and boots it.
@@ -244,6 +249,9 @@ func (e *vmEnv) bootPod(t testing.TB, p *contract.Pod, o bootOpts) *vmRun {
 	args = append(args, drive...)
 	args = append(args, "-append", strings.TrimSpace(cmdline))
 	args = append(args, o.qemu...)
+	for _, c := range p.Containers {
+		o.containers = append(o.containers, c.Name)
+	}
 	return e.boot(t, args, o)
 }
 
@@ -269,7 +277,9 @@ func (e *vmEnv) boot(t testing.TB, args []string, o bootOpts) *vmRun {
 	sc := bufio.NewScanner(stdout)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		line := strings.TrimRight(strings.ReplaceAll(sc.Text(), "\r", ""), " ")
+		raw := strings.TrimRight(strings.ReplaceAll(sc.Text(), "\r", ""), " ")
+		run.Raw = append(run.Raw, raw)
+		line := asShown(raw, o.containers)
 		if o.marker != "" && run.FirstOut == 0 && strings.HasPrefix(line, o.marker) {
 			run.FirstOut = time.Since(start)
 		}
@@ -297,6 +307,20 @@ func (e *vmEnv) boot(t testing.TB, args []string, o bootOpts) *vmRun {
 		}
 	})
 	return run
+}
+
+// asShown is a console line as hyperboot shows it, stdout and stderr
+// together: a container's prefix ("NAME | " or "NAME ! ") left out in a
+// pod of one container, "NAME | " for either stream in a pod of several.
+func asShown(line string, containers []string) string {
+	name, _, text, ok := contract.ParseContainerLine(line)
+	if !ok || !slices.Contains(containers, name) {
+		return line
+	}
+	if len(containers) == 1 {
+		return text
+	}
+	return contract.LinePrefix(name, contract.Stdout) + text
 }
 
 func shellQuote(args []string) string {

@@ -41,8 +41,19 @@ type Boot struct {
 	// power down because ctx was cancelled, before it kills the VM.
 	StopTimeout time.Duration
 	// Stdout receives the guest's serial console output byte for byte.
-	// The runner passes its console filter here; a backend only copies.
+	// The caller of BootWith sets the user's stdout here; BootWith puts
+	// its console filter (Console) in its place, which sends the
+	// containers' stdout lines on to it and everything else to Stderr.
+	// A backend only copies.
 	Stdout io.Writer
+	// Stderr receives the containers' stderr lines, hyperstart's and the
+	// kernel's (nil: Stdout). BootWith's console writes it; backends
+	// do not use it.
+	Stderr io.Writer
+	// Containers are the pod's container names, with which the console
+	// tells a container's lines from the kernel's (nil: every line goes
+	// to Stderr as it is).
+	Containers []string
 	// Trace is the boot timeline; nil unless tracing. Its methods are safe
 	// on a nil *Timeline, so backends call b.Trace.Mark(...) unconditionally.
 	Trace *Timeline

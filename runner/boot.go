@@ -7,15 +7,16 @@ import (
 )
 
 // BootWith runs b on backend be and returns the pod's exit status. It puts
-// the console filter between the guest and b.Stdout; the status comes from
+// the console filter between the guest and b.Stdout and b.Stderr (see
+// Console); the status comes from
 // the console's exit line when the guest printed one (all 8 bits), else
 // from the backend's exit port.
 func BootWith(ctx context.Context, be Backend, b Boot) (int, error) {
 	if b.Verbose == nil {
 		b.Verbose = io.Discard
 	}
-	con := NewConsole(b.Stdout, b.Trace)
-	b.Stdout = con
+	con := NewConsole(b.Stdout, b.Stderr, b.Containers, b.Trace)
+	b.Stdout, b.Stderr = con, nil
 	res, err := be.Run(ctx, b)
 	con.Close()
 	if st, ok := con.Status(); ok {

@@ -1,5 +1,6 @@
 // Package runner boots a hyper artifact and behaves like `docker run`: the
-// pod's console on stdout, the pod's exit status as the result, a
+// containers' stdout on Stdout, their stderr and the kernel's and
+// hyperstart's messages on Stderr, the pod's exit status as the result, a
 // cancelled context (Ctrl-C, SIGTERM) as a graceful power-down.
 //
 // The work is split between this package and the backends that plug into
@@ -22,7 +23,7 @@
 //		_ "github.com/hyperbuild/hyper/runner/qemu"
 //	)
 //
-//	status, err := runner.Run(ctx, "web.img", runner.Options{Stdout: os.Stdout})
+//	status, err := runner.Run(ctx, "web.img", runner.Options{Stdout: os.Stdout, Stderr: os.Stderr})
 //
 // Run is Open + Choose + BootWith:
 //
@@ -36,7 +37,10 @@
 //     its Available (KVMUsable: a real test guest, not just an open
 //     /dev/kvm) and its Check(boot) pass, else qemu; it says which and why
 //     on Verbose;
-//   - BootWith puts a Console between the guest and Stdout and decides the
+//   - BootWith puts a Console between the guest and Stdout and Stderr (it
+//     splits the serial console by the line grammar of contract/console.go:
+//     "NAME | " stdout, "NAME ! " stderr, for the manifest's containers;
+//     "\r\n" becomes "\n") and decides the
 //     status: preferably from the console's exit line (contract.ExitLine,
 //     all 8 bits), else from the exit port as the backend recovered it
 //     (QEMU's isa-debug-exit keeps 7 bits); a guest that stops without

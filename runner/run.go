@@ -41,10 +41,11 @@ type Options struct {
 	// killing the VM; 0 means the pod's longest container stop timeout
 	// plus 10 s (DefaultStopTimeout when the contract cannot be read).
 	StopTimeout time.Duration
-	// Stdout receives the pod's console (nil: discarded).
+	// Stdout receives the containers' stdout (nil: discarded).
 	Stdout io.Writer
-	// Stderr receives the runner's own messages (where each published
-	// port listens); nil: Stdout.
+	// Stderr receives the containers' stderr, hyperstart's and the
+	// kernel's messages and the runner's own (where each published port
+	// listens); nil: Stdout.
 	Stderr io.Writer
 	// Trace, when not nil, receives the boot timeline as it happens, and
 	// hyperstart is asked for its debug steps (contract.CmdlineDebug).
@@ -151,6 +152,10 @@ func bootFor(m disk.Manifest, cmdline string, opts Options) Boot {
 		Net:         opts.Net,
 		StopTimeout: opts.StopTimeout,
 		Stdout:      opts.Stdout,
+		Stderr:      opts.Stderr,
+	}
+	for _, c := range m.Containers {
+		b.Containers = append(b.Containers, c.Name)
 	}
 	if b.StopTimeout <= 0 {
 		b.StopTimeout = DefaultStopTimeout

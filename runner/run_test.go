@@ -119,7 +119,7 @@ func TestBootWith(t *testing.T) {
 		wantErr error
 		out     string
 	}{
-		{name: "exit line wins over the port", be: &fake{console: "hi\r\nHYPER-POD-EXIT status=137\r\n", status: 9}, want: 137, out: "hi\r\n"},
+		{name: "exit line wins over the port", be: &fake{console: "hi\r\nHYPER-POD-EXIT status=137\r\n", status: 9}, want: 137, out: "hi\n"},
 		{name: "exit line wins over a backend error", be: &fake{console: "HYPER-POD-EXIT status=3\n", err: &NoStatusError{How: "powered off"}}, want: 3},
 		{name: "port without exit line", be: &fake{console: "hi\n", status: 5}, want: 5, out: "hi\n"},
 		{name: "no status at all", be: &fake{console: "hi\n", err: &NoStatusError{How: "reset"}}, wantErr: ErrNoStatus, out: "hi\n"},
@@ -216,7 +216,8 @@ func artifact(t *testing.T, format string) (path string, kernel, initrd []byte) 
 		Manifest: disk.Manifest{
 			// A free port: Run checks that it can listen there.
 			Pod: "web", Ports: []contract.Port{{Host: freePort(t), Guest: 80, Protocol: "tcp"}},
-			Resources: contract.Resources{CPUs: 2, MemoryMiB: 384},
+			Containers: []disk.ManifestContainer{{Name: "web"}},
+			Resources:  contract.Resources{CPUs: 2, MemoryMiB: 384},
 		},
 	}
 	if format == "dir" {
@@ -237,7 +238,7 @@ func TestRun(t *testing.T) {
 	for _, format := range []string{"raw", "dir"} {
 		t.Run(format, func(t *testing.T) {
 			path, kernel, initrd := artifact(t, format)
-			be := &fake{name: "fake", console: "hello\nHYPER-POD-EXIT status=42\n"}
+			be := &fake{name: "fake", console: "web | hello\r\nweb ! warning\r\nHYPER-POD-EXIT status=42\r\n"}
 			withBackends(t, be)
 			img, err := disk.Open(path)
 			if err != nil {
@@ -278,9 +279,12 @@ func TestRun(t *testing.T) {
 			if !reflect.DeepEqual(b.Ports, wantPorts) {
 				t.Errorf("Ports = %#v, want %#v", b.Ports, wantPorts)
 			}
-			wantErrs := fmt.Sprintf("hyperboot: port 127.0.0.1:%d -> 90/tcp\nhyperboot: port 0.0.0.0:%d -> 8080/tcp\nhyperboot: port 127.0.0.1:%d -> 80/tcp\n", user, spec, artifactPort)
+			wantErrs := fmt.Sprintf("hyperboot: port 127.0.0.1:%d -> 90/tcp\nhyperboot: port 0.0.0.0:%d -> 8080/tcp\nhyperboot: port 127.0.0.1:%d -> 80/tcp\nwarning\n", user, spec, artifactPort)
 			if errs.String() != wantErrs {
 				t.Errorf("stderr %q, want %q", errs.String(), wantErrs)
+			}
+			if !reflect.DeepEqual(b.Containers, []string{"web"}) {
+				t.Errorf("Containers = %q, want the manifest's [web]", b.Containers)
 			}
 			if b.StopTimeout != DefaultStopTimeout {
 				t.Errorf("StopTimeout = %v, want %v", b.StopTimeout, DefaultStopTimeout)

@@ -32,9 +32,11 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "hyperboot OUT.img|DIR",
 		Short: "Boot a hyper artifact like docker run",
 		Long: `hyperboot boots an artifact built by hyperbuild (a raw image, or a --format dir
-directory): the pod's output appears on the terminal, prefixed by container
-name; Ctrl-C stops the pod gracefully (each container's stop signal, then
-SIGKILL after its stop timeout); nothing is left running afterwards.
+directory): the containers' stdout is hyperboot's stdout, their stderr its
+stderr (prefixed "NAME | " when the pod has several containers), and
+hyperstart's, the kernel's and hyperboot's own messages go to stderr too;
+Ctrl-C stops the pod gracefully (each container's stop signal, then SIGKILL
+after its stop timeout); nothing is left running afterwards.
 
 Backends: kvm (the built-in pure-Go VMM, needs /dev/kvm) and qemu
 (qemu-system-x86_64, with KVM when usable, else software emulation).
