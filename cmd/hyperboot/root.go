@@ -85,6 +85,7 @@ hyperboot itself failed.`,
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
 	f.register(cmd)
+	completions(cmd)
 	cli.Teach(cmd)
 	return cmd
 }
