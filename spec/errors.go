@@ -15,6 +15,7 @@ var (
 	ErrPort     = errors.New("invalid port")
 	ErrProtocol = errors.New("invalid protocol")
 	ErrAddress  = errors.New("invalid listen address")
+	ErrUlimit   = errors.New("invalid ulimit")
 	ErrRestart  = errors.New("invalid restart policy")
 	ErrPlatform = errors.New("unsupported platform")
 )

@@ -2,12 +2,14 @@ package spec
 
 import (
 	"fmt"
+	"math/big"
 	"path"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/hyperbuild/hyper/contract"
 	"github.com/hyperbuild/hyper/layers/imageref"
@@ -91,8 +93,85 @@ func (p *podDecoder) container(b *hcl.Block, restart contract.RestartPolicy, vol
 			}
 		}
 	}
-	ct.Mounts = p.mounts(c.Blocks, vols)
+	blocks := map[string]hcl.Blocks{}
+	for _, blk := range c.Blocks {
+		blocks[blk.Type] = append(blocks[blk.Type], blk)
+	}
+	ct.Mounts = p.mounts(blocks["mount"], vols)
+	ct.Ulimits = p.ulimits(blocks["ulimit"])
 	return ct
+}
+
+// ulimits decodes a container's ulimit "NAME" { soft = N  hard = N }
+// blocks; either limit may be left out, and is then the other one.
+func (p *podDecoder) ulimits(bs hcl.Blocks) []contract.Ulimit {
+	var out []contract.Ulimit
+	seen := map[string]hcl.Range{}
+	for _, b := range bs {
+		name := b.Labels[0]
+		if !p.checkRange(b.LabelRanges[0], "Invalid ulimit", checkUlimitName(name)) {
+			continue
+		}
+		if prev, dup := seen[name]; dup {
+			p.add(errorAt(b.LabelRanges[0], "Duplicate ulimit", "Ulimit %q is already set at %s.", name, prev))
+			continue
+		}
+		seen[name] = b.LabelRanges[0]
+		c := p.content(b.Body, ulimitSchema)
+		if c == nil {
+			continue
+		}
+		soft, hard := c.Attributes["soft"], c.Attributes["hard"]
+		if soft == nil && hard == nil {
+			p.add(errorAt(b.DefRange, "Missing limit", "Ulimit %q needs soft, hard or both, e.g. ulimit %q { soft = 1024  hard = 4096 }; one alone sets both.", name, name))
+			continue
+		}
+		var limits [2]*uint64
+		ok := true
+		for i, a := range []*hcl.Attribute{soft, hard} {
+			if a == nil {
+				continue
+			}
+			n, vok := p.limit(a)
+			limits[i], ok = &n, ok && vok
+		}
+		if !ok {
+			continue
+		}
+		u, err := makeUlimit(name, limits[0], limits[1])
+		at := soft
+		if hard != nil {
+			at = hard
+		}
+		if p.check(at, "Invalid ulimit", err) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// limit decodes a ulimit's limit: a whole number, or "unlimited".
+func (p *podDecoder) limit(a *hcl.Attribute) (uint64, bool) {
+	v, ok := p.eval(a)
+	if !ok {
+		return 0, false
+	}
+	switch v.Type() {
+	case cty.Number:
+		// Float.Uint64 calls 1.5 exact (Go 1.26): ask IsInt first.
+		f := v.AsBigFloat()
+		if n, acc := f.Uint64(); f.IsInt() && acc == big.Exact {
+			return n, true
+		}
+		_, err := parseLimit(f.Text('f', -1))
+		p.check(a, "Invalid ulimit", err)
+		return 0, false
+	case cty.String:
+		n, err := parseLimit(v.AsString())
+		return n, p.check(a, "Invalid ulimit", err)
+	}
+	p.add(errorAt(a.Expr.Range(), "Invalid ulimit", "A limit is a whole number or \"unlimited\", not a %s.", v.Type().FriendlyName()))
+	return 0, false
 }
 
 // argv decodes a list of strings, keeping [] distinct from absent.

@@ -91,6 +91,16 @@ func (p *podDecoder) check(a *hcl.Attribute, summary string, err error) bool {
 	return true
 }
 
+// checkRange reports err, if any, as a diagnostic on rng (a block's label,
+// say, which is no attribute).
+func (p *podDecoder) checkRange(rng hcl.Range, summary string, err error) bool {
+	if err != nil {
+		p.add(errorAt(rng, summary, "%s", sentence(err)))
+		return false
+	}
+	return true
+}
+
 // size decodes a size: a string with a unit, or a whole number of bytes.
 func (p *podDecoder) size(a *hcl.Attribute) (int64, bool) {
 	v, ok := p.eval(a)

@@ -49,7 +49,11 @@ var containerSchema = &hcl.BodySchema{
 		{Name: "stop_signal"},
 		{Name: "stop_timeout"},
 	},
-	Blocks: []hcl.BlockHeaderSchema{{Type: "mount"}},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "mount"}, {Type: "ulimit", LabelNames: []string{"name"}}},
+}
+
+var ulimitSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "soft"}, {Name: "hard"}},
 }
 
 var mountSchema = &hcl.BodySchema{

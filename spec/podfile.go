@@ -27,7 +27,7 @@ var (
 	pfResource  = objectSchema{what: "resource", supported: []string{"vcpu", "memory"}}
 	pfContainer = objectSchema{
 		what:      "container",
-		supported: []string{"name", "image", "command", "entrypoint", "workdir", "envs", "restartPolicy", "volumes", "files", "user"},
+		supported: []string{"name", "image", "command", "entrypoint", "workdir", "envs", "restartPolicy", "volumes", "files", "user", "ulimits"},
 		unsupported: map[string]string{
 			"tty":    "containers share the console",
 			"ports":  "publish ports with the pod's portmappings",
@@ -35,7 +35,10 @@ var (
 			"labels": "labels have nowhere to go in a hyper image",
 		},
 	}
-	pfEnv       = objectSchema{what: "envs entry", supported: []string{"env", "value"}}
+	pfEnv = objectSchema{what: "envs entry", supported: []string{"env", "value"}}
+	// hyperd's types.Ulimit spells its JSON keys Name, Hard, Soft; Hyper
+	// read them with encoding/json, which matched any case.
+	pfUlimit    = objectSchema{what: "ulimits entry", supported: []string{"Name", "Soft", "Hard", "name", "soft", "hard"}}
 	pfUser      = objectSchema{what: "user", supported: []string{"name", "group"}, unsupported: map[string]string{"additionalGroups": "supplementary groups come from the image's /etc/group"}}
 	pfVolumeRef = objectSchema{what: "container volumes entry", supported: []string{"path", "volume", "readOnly"}, unsupported: map[string]string{"detail": "volume details are decided by hyper"}}
 	pfFileRef   = objectSchema{what: "container files entry", supported: []string{"path", "filename", "perm", "user", "group"}}

@@ -66,6 +66,7 @@ func (d *pfDecoder) container(n *jnode, restart contract.RestartPolicy, vols map
 		ct.User = d.user(u.val)
 	}
 	ct.Env = d.envs(d.array(f["envs"]))
+	ct.Ulimits = d.ulimits(d.array(f["ulimits"]))
 	ct.Mounts = d.mounts(d.array(f["volumes"]), vols)
 	d.fileRefs(d.array(f["files"]), name, files, pod)
 	pod.Containers = append(pod.Containers, ct)
@@ -189,4 +190,59 @@ func (d *pfDecoder) fileRefs(ns []*jnode, container string, files map[string]pod
 		}
 		pod.Files = append(pod.Files, file)
 	}
+}
+
+// ulimits reads hyperd's ulimits entries, {"Name": "nofile", "Soft": N,
+// "Hard": N}; either limit may be left out, and is then the other one.
+func (d *pfDecoder) ulimits(ns []*jnode) []contract.Ulimit {
+	var out []contract.Ulimit
+	seen := map[string]hcl.Range{}
+	for _, n := range ns {
+		f := d.fields(n, pfUlimit)
+		if f == nil {
+			continue
+		}
+		nameF := d.either(f, "Name", "name")
+		name, ok := d.str(nameF)
+		if !ok {
+			d.add(errorAt(n.head(), "Missing ulimit name", `A ulimits entry is {"Name": "nofile", "Soft": 1024, "Hard": 4096}.`))
+			continue
+		}
+		// hyperd lower-cased the name before use.
+		name = strings.ToLower(name)
+		if !d.check(nameF.val, "Invalid ulimit", checkUlimitName(name)) {
+			continue
+		}
+		if prev, dup := seen[name]; dup {
+			d.add(errorAt(nameF.val.rng, "Duplicate ulimit", "Ulimit %q is already set at %s.", name, prev))
+			continue
+		}
+		seen[name] = nameF.val.rng
+		softF, hardF := d.either(f, "Soft", "soft"), d.either(f, "Hard", "hard")
+		if softF == nil && hardF == nil {
+			d.add(errorAt(n.head(), "Missing limit", "Ulimit %q needs \"Soft\", \"Hard\" or both; one alone sets both.", name))
+			continue
+		}
+		var limits [2]*uint64
+		ok = true
+		for i, lf := range []*jfield{softF, hardF} {
+			if lf == nil {
+				continue
+			}
+			v, vok := d.limit(lf)
+			limits[i], ok = &v, ok && vok
+		}
+		if !ok {
+			continue
+		}
+		u, err := makeUlimit(name, limits[0], limits[1])
+		at := softF
+		if hardF != nil {
+			at = hardF
+		}
+		if d.check(at.val, "Invalid ulimit", err) {
+			out = append(out, u)
+		}
+	}
+	return out
 }

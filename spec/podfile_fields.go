@@ -110,6 +110,39 @@ func (d *pfDecoder) integer(f *jfield) (int, bool) {
 	return int(n), true
 }
 
+// either returns the field under one of keys, which are one key spelled
+// differently; both present is an error.
+func (d *pfDecoder) either(f map[string]*jfield, keys ...string) *jfield {
+	var got *jfield
+	for _, k := range keys {
+		if x := f[k]; x != nil && x.val.kind != jNull {
+			if got != nil {
+				d.add(errorAt(x.keyRng, "Duplicate key", "%q and %q are the same field; keep one.", got.key, x.key))
+				continue
+			}
+			got = x
+		}
+	}
+	return got
+}
+
+// limit reads a ulimit's limit: a whole number (Hyper's uint64) or the
+// string "unlimited" (or a number in a string).
+func (d *pfDecoder) limit(f *jfield) (uint64, bool) {
+	var text string
+	switch f.val.kind {
+	case jNumber:
+		text = string(f.val.num)
+	case jString:
+		text = f.val.str
+	default:
+		d.kind(f.val, fmt.Sprintf("value of %q", f.key), jNumber)
+		return 0, false
+	}
+	n, err := parseLimit(text)
+	return n, d.check(f.val, "Invalid ulimit", err)
+}
+
 // strList reads an array of strings, keeping [] distinct from absent.
 func (d *pfDecoder) strList(f *jfield) ([]string, bool) {
 	if f == nil || f.val.kind == jNull {

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"path"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -163,6 +164,62 @@ func parsePortAddress(s string) (string, error) {
 		return "", fmt.Errorf("%w %q: write an IPv4 or IPv6 address such as \"0.0.0.0\", \"192.168.1.10\" or \"::\" (default %s, this host only)", ErrAddress, s, contract.DefaultPortAddress)
 	}
 	return ip.Unmap().String(), nil
+}
+
+// ulimitHelp says how a ulimit's limit is written, in both formats.
+const ulimitHelp = `a limit is a whole number from 0 to 18446744073709551615, or "unlimited"`
+
+// parseLimit reads a ulimit's limit written as text: "unlimited" or a
+// whole number.
+func parseLimit(s string) (uint64, error) {
+	if s == "unlimited" {
+		return contract.Unlimited, nil
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		hint := ulimitHelp
+		if s == "-1" || s == "infinity" {
+			hint = `write "unlimited" for no limit`
+		}
+		return 0, fmt.Errorf("%w %q: %s", ErrUlimit, s, hint)
+	}
+	return n, nil
+}
+
+// checkUlimitName checks a ulimit's name against the contract's list,
+// suggesting the closest name for a typo.
+func checkUlimitName(name string) error {
+	if _, ok := contract.UlimitResources[name]; ok {
+		return nil
+	}
+	names := make([]string, 0, len(contract.UlimitResources))
+	for n := range contract.UlimitResources {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if m := suggest.Closest(name, names, 4); m != "" {
+		return fmt.Errorf("%w %q: unknown resource; did you mean %q?", ErrUlimit, name, m)
+	}
+	return fmt.Errorf("%w %q: unknown resource; use one of %s", ErrUlimit, name, strings.Join(names, ", "))
+}
+
+// makeUlimit builds a ulimit from the limits given: a missing soft or
+// hard limit is the other one, as Docker's --ulimit nofile=N sets both.
+// The caller has checked that at least one is given.
+func makeUlimit(name string, soft, hard *uint64) (contract.Ulimit, error) {
+	u := contract.Ulimit{Name: name}
+	switch {
+	case soft != nil && hard != nil:
+		u.Soft, u.Hard = *soft, *hard
+	case soft != nil:
+		u.Soft, u.Hard = *soft, *soft
+	case hard != nil:
+		u.Soft, u.Hard = *hard, *hard
+	}
+	if err := u.Check(); err != nil {
+		return u, fmt.Errorf("%w: %s", ErrUlimit, strings.TrimPrefix(err.Error(), "ulimit "))
+	}
+	return u, nil
 }
 
 func parseProtocol(s string) (string, error) {

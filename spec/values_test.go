@@ -215,3 +215,40 @@ func TestParsePortAddress(t *testing.T) {
 		}
 	}
 }
+
+func TestMakeUlimit(t *testing.T) {
+	n := func(v uint64) *uint64 { return &v }
+	tests := []struct {
+		name       string
+		soft, hard *uint64
+		want       contract.Ulimit
+		ok         bool
+	}{
+		{"nofile", n(1024), n(4096), contract.Ulimit{Name: "nofile", Soft: 1024, Hard: 4096}, true},
+		{"nofile", n(1024), nil, contract.Ulimit{Name: "nofile", Soft: 1024, Hard: 1024}, true},
+		{"core", nil, n(0), contract.Ulimit{Name: "core", Soft: 0, Hard: 0}, true},
+		{"memlock", n(contract.Unlimited), nil, contract.Ulimit{Name: "memlock", Soft: contract.Unlimited, Hard: contract.Unlimited}, true},
+		{"nproc", n(2), n(1), contract.Ulimit{}, false},
+		{"nofile", nil, n(contract.Unlimited), contract.Ulimit{}, false},
+		{"nofile", nil, n(contract.MaxNofile + 1), contract.Ulimit{}, false},
+	}
+	for _, tt := range tests {
+		got, err := makeUlimit(tt.name, tt.soft, tt.hard)
+		if (err == nil) != tt.ok || (err != nil && !errors.Is(err, ErrUlimit)) || (tt.ok && got != tt.want) {
+			t.Errorf("makeUlimit(%s) = %+v, %v; want %+v, ok=%v", tt.name, got, err, tt.want, tt.ok)
+		}
+	}
+	for in, want := range map[string]uint64{"0": 0, "65536": 65536, "unlimited": contract.Unlimited, "18446744073709551615": contract.Unlimited} {
+		if got, err := parseLimit(in); got != want || err != nil {
+			t.Errorf("parseLimit(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "-1", "1.5", "infinity", "Unlimited", "18446744073709551616"} {
+		if _, err := parseLimit(in); !errors.Is(err, ErrUlimit) {
+			t.Errorf("parseLimit(%q) = %v, want ErrUlimit", in, err)
+		}
+	}
+	if err := checkUlimitName("nofiles"); !errors.Is(err, ErrUlimit) || !strings.Contains(err.Error(), `"nofile"`) {
+		t.Errorf("checkUlimitName(nofiles) = %v, want a suggestion of nofile", err)
+	}
+}

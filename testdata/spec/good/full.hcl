@@ -64,6 +64,18 @@ pod "full" {
     restart = "always"
     user    = "1000"
     command = ["sh", "-c", "sleep 1"]
+
+    ulimit "nofile" {
+      soft = 65536
+      hard = 65536
+    }
+    ulimit "core" {
+      soft = 0                # hard left out: the same
+    }
+    ulimit "memlock" {
+      soft = "unlimited"
+      hard = "unlimited"
+    }
   }
 
   container "daemon" {
