@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
@@ -24,6 +25,29 @@ func addSeeds(f *testing.F, ext string) {
 			}
 			f.Add(b)
 		}
+	}
+}
+
+// addHostileSeeds adds what once crashed or stalled the loader, cut to a
+// size the fuzzer mutates quickly: nesting and operator chains just past
+// the limits, and binary data.
+func addHostileSeeds(f *testing.F, json bool) {
+	deep := strings.Repeat("(", MaxNesting+1)
+	seeds := []string{
+		"pod \"p\" {\n  hostname = " + deep + "\n}\n",
+		"pod \"p\" {\n  cpus = " + strings.Repeat("!", MaxOperators+1) + "true\n}\n",
+		"pod \"p\" {\n  cpus = " + strings.Repeat("1+", MaxOperators) + "1\n}\n",
+		"pod \"p\" {\n  hostname = \"" + strings.Repeat("${\"", MaxNesting/2+1) + "\n}\n",
+		"pod \"p\" {\n  hostname = <<EOT\n${" + deep + "}\nEOT\n}\n",
+		"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00",
+		"\xff\xfep\x00o\x00d\x00",
+		"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03",
+	}
+	if json {
+		seeds = append(seeds, strings.Repeat("[", MaxNesting+1), `{"id": "p", "containers": `+strings.Repeat(`[{"a":`, MaxNesting/2+1))
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
 	}
 }
 
@@ -64,6 +88,7 @@ func fuzzLoad(t *testing.T, name string, src []byte) {
 // FuzzHCL feeds the HCL front end arbitrary files: it must not panic.
 func FuzzHCL(f *testing.F) {
 	addSeeds(f, ".hcl")
+	addHostileSeeds(f, false)
 	f.Fuzz(func(t *testing.T, src []byte) { fuzzLoad(t, "fuzz.hcl", src) })
 }
 
@@ -71,5 +96,6 @@ func FuzzHCL(f *testing.F) {
 // panic, and its hand-computed positions must stay inside the source.
 func FuzzPodfile(f *testing.F) {
 	addSeeds(f, ".json")
+	addHostileSeeds(f, true)
 	f.Fuzz(func(t *testing.T, src []byte) { fuzzLoad(t, "fuzz.json", src) })
 }

@@ -77,7 +77,15 @@ func (v *variable) assign(val cty.Value, rng hcl.Range, from string) hcl.Diagnos
 func (l *Loader) setFromFiles(vars map[string]*variable) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, path := range l.opts.varFiles {
-		f, d := l.parser.ParseHCLFile(path)
+		src, rd := readPodFile(path, "-var-file")
+		if rd == nil {
+			rd = sourceDiag(path, src, false)
+		}
+		if rd != nil {
+			diags = append(diags, rd)
+			continue
+		}
+		f, d := l.parser.ParseHCL(src, path)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			continue
@@ -124,6 +132,10 @@ func (l *Loader) setFromFlags(vars map[string]*variable) hcl.Diagnostics {
 		val := cty.StringVal(text)
 		if v.typ != cty.String && v.typ != cty.DynamicPseudoType {
 			var d hcl.Diagnostics
+			if _, err := checkNesting("-var "+name, []byte(text), false); err != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid -var value", Detail: err.Error() + "."})
+				continue
+			}
 			expr, pd := hclsyntax.ParseExpression([]byte(text), "-var "+name, hcl.InitialPos)
 			if !pd.HasErrors() {
 				val, d = expr.Value(nil)

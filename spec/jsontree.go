@@ -53,7 +53,8 @@ type jsonParser struct {
 	dec   *json.Decoder
 	src   []byte
 	name  string
-	lines []int // byte offset of each line's start
+	lines []int   // byte offset of each line's start
+	last  hcl.Pos // the last position pos computed
 }
 
 // parseJSON reads src as one JSON value.
@@ -196,11 +197,19 @@ func (p *jsonParser) rangeAt(start, end int) hcl.Range {
 }
 
 // pos maps a byte offset to a position; columns count characters.
+// Offsets mostly come in order, so the column is counted on from the last
+// position on the same line: a minified podfile is one long line, and
+// counting from its start each time would be quadratic.
 func (p *jsonParser) pos(off int) hcl.Pos {
 	off = max(0, min(off, len(p.src)))
 	line := sort.Search(len(p.lines), func(i int) bool { return p.lines[i] > off }) - 1
-	col := utf8.RuneCount(p.src[p.lines[line]:off]) + 1
-	return hcl.Pos{Line: line + 1, Column: col, Byte: off}
+	from, col := p.lines[line], 1
+	if last := p.last; last.Line == line+1 && last.Byte <= off {
+		from, col = last.Byte, last.Column
+	}
+	col += utf8.RuneCount(p.src[from:off])
+	p.last = hcl.Pos{Line: line + 1, Column: col, Byte: off}
+	return p.last
 }
 
 // head is where a diagnostic about n points: its opening bracket for an

@@ -15,10 +15,13 @@ import (
 // or an archive named by accident).
 const MaxSourceSize = 1 << 20
 
-// Errors of ReadSource and CheckSource, checked with errors.Is.
+// Errors of ReadSource, CheckSource and CheckNesting, checked with
+// errors.Is.
 var (
 	ErrTooLarge = errors.New("larger than 1 MiB")
 	ErrNotText  = errors.New("not a text file")
+	ErrTooDeep  = errors.New("nested too deeply")
+	ErrTooLong  = errors.New("expression too long")
 )
 
 // ReadSource reads the pod or variables file at path: a regular file of
@@ -60,11 +63,35 @@ func readSource(name string, r io.Reader) ([]byte, error) {
 // CheckSource refuses src when it is larger than MaxSourceSize or is not
 // text: a NUL byte or invalid UTF-8.
 func CheckSource(name string, src []byte) error {
+	_, err := checkSource(name, src)
+	return err
+}
+
+// checkSource is CheckSource that also says where the problem is: the
+// offset of the first byte that is not text, else -1.
+func checkSource(name string, src []byte) (int, error) {
 	if len(src) > MaxSourceSize {
-		return fmt.Errorf("%s: %w: a pod file is text, at most %d bytes", name, ErrTooLarge, MaxSourceSize)
+		return -1, fmt.Errorf("%s: %w: a pod file is text, at most %d bytes", name, ErrTooLarge, MaxSourceSize)
 	}
-	if bytes.IndexByte(src, 0) >= 0 || !utf8.Valid(src) {
-		return fmt.Errorf("%s: %w (it holds NUL bytes or invalid UTF-8)", name, ErrNotText)
+	if bytes.IndexByte(src, 0) < 0 && utf8.Valid(src) {
+		return -1, nil
 	}
-	return nil
+	off, why := bytes.IndexByte(src, 0), "a NUL byte"
+	for i := 0; i < len(src) && (off < 0 || i < off); {
+		r, n := utf8.DecodeRune(src[i:])
+		if r == utf8.RuneError && n == 1 {
+			off, why = i, "a byte that is not UTF-8"
+			break
+		}
+		i += n
+	}
+	line, col := lineCol(src, off)
+	return off, fmt.Errorf("%s: %w (%s at line %d, column %d; a pod file is UTF-8 text)", name, ErrNotText, why, line, col)
+}
+
+// lineCol is the line and column of the byte at off; columns count
+// characters.
+func lineCol(src []byte, off int) (line, col int) {
+	start := bytes.LastIndexByte(src[:off], '\n') + 1
+	return 1 + bytes.Count(src[:off], []byte{'\n'}), 1 + utf8.RuneCount(src[start:off])
 }

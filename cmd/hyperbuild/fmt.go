@@ -145,6 +145,10 @@ func (f *formatter) file(name string) error {
 // format parses src, printing its diagnostics if it is not valid HCL,
 // and returns it formatted.
 func (f *formatter) format(name string, src []byte) ([]byte, error) {
+	// HCL's parser recurses per level: a megabyte of "(((" would crash it.
+	if err := spec.CheckNesting(name, src, false); err != nil {
+		return nil, cli.Usage(err)
+	}
 	file, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 	if diags.HasErrors() {
 		writeDiagnostics(f.stderr, map[string]*hcl.File{name: file}, diags, f.color)
