@@ -155,13 +155,13 @@ func (o *options) kernelFor(ctx context.Context, pod *contract.Pod) (*kernelcfg.
 		path = pod.Kernel.Path
 	}
 	if path != "" {
-		k, err := kernelcfg.FromFile(path)
+		k, err := kernelcfg.FromFile(path, kernelcfg.WithWarnings(o.warn))
 		if err != nil {
 			return nil, fmt.Errorf("using kernel %s: %w", path, err)
 		}
 		return k, nil
 	}
-	kopts := []kernelcfg.Option{kernelcfg.WithProgress(o.progress)}
+	kopts := []kernelcfg.Option{kernelcfg.WithProgress(o.progress), kernelcfg.WithWarnings(o.warn)}
 	if o.cacheDir != "" {
 		kopts = append(kopts, kernelcfg.WithCacheDir(o.cacheDir))
 	}

@@ -11,7 +11,9 @@ import (
 )
 
 // Build returns the hyperkernel for the current source, fragment and
-// compiler, building it first if the cache lacks it. Concurrent builders of
+// compiler, building it first if the cache lacks it, or if the cached
+// bzImage no longer matches the sha256 recorded when it was built (with a
+// warning, see WithWarnings). Concurrent builders of
 // the same kernel (in this or other processes) wait for one another through
 // a lock file instead of building twice.
 func Build(ctx context.Context, opts ...Option) (*Kernel, error) {
@@ -19,15 +21,12 @@ func Build(ctx context.Context, opts ...Option) (*Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkTools(); err != nil {
-		return nil, err
-	}
 	key, err := o.key(ctx)
 	if err != nil {
 		return nil, err
 	}
 	final := o.entryDir(key)
-	if k, err := loadEntry(final); err == nil || !errors.Is(err, ErrNotBuilt) {
+	if k, err := loadEntry(final); err == nil || !errors.Is(err, ErrNotBuilt) && !errors.Is(err, ErrCacheCorrupt) {
 		return k, err
 	}
 	if err := os.MkdirAll(o.kernelDir(), 0o755); err != nil {
@@ -38,11 +37,21 @@ func Build(ctx context.Context, opts ...Option) (*Kernel, error) {
 		return nil, err
 	}
 	defer unlock()
-	// Another builder may have finished while we waited.
-	if k, err := loadEntry(final); err == nil || !errors.Is(err, ErrNotBuilt) {
-		return k, err
+	// Another builder may have finished (or replaced a corrupt entry)
+	// while we waited.
+	k, err := loadEntry(final)
+	switch {
+	case err == nil:
+		return k, nil
+	case errors.Is(err, ErrCacheCorrupt):
+		o.warn(fmt.Sprintf("%v; removing it and building the hyperkernel again", err))
+		if err := os.RemoveAll(final); err != nil {
+			return nil, fmt.Errorf("removing corrupt cached kernel: %w", err)
+		}
+	case !errors.Is(err, ErrNotBuilt):
+		return nil, err
 	}
-	if err := o.buildInto(ctx, key, final); err != nil {
+	if err := o.build(ctx, key, final); err != nil {
 		return nil, err
 	}
 	return loadEntry(final)
@@ -52,6 +61,9 @@ func Build(ctx context.Context, opts ...Option) (*Kernel, error) {
 // and renames the result to final. The work tree is removed either way; on
 // failure the build log is kept next to the entry as <key>.failed.log.
 func (o *options) buildInto(ctx context.Context, key, final string) (err error) {
+	if err := checkTools(); err != nil {
+		return err
+	}
 	work, err := os.MkdirTemp(o.kernelDir(), "build-"+key[:12]+"-")
 	if err != nil {
 		return fmt.Errorf("creating kernel build dir: %w", err)
@@ -88,6 +100,9 @@ func (o *options) buildInto(ctx context.Context, key, final string) (err error) 
 		if err := s.run(ctx); err != nil {
 			return err
 		}
+	}
+	if err := recordImage(r.out); err != nil {
+		return fmt.Errorf("recording the built kernel's sha256: %w", err)
 	}
 	if err := os.Rename(r.out, final); err != nil {
 		if errors.Is(err, fs.ErrExist) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -151,4 +152,68 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// TestBuildRebuildsTamperedCache: a cached bzImage that no longer matches
+// the sha256 recorded when it was built is not used: Cached refuses it,
+// Build warns and builds again. The build itself is a stand-in (a real
+// one takes 20 minutes) that writes an entry the way buildInto does.
+func TestBuildRebuildsTamperedCache(t *testing.T) {
+	requireGCC(t)
+	builds := 0
+	fakeBuild := func(o *options) {
+		o.build = func(ctx context.Context, key, final string) error {
+			builds++
+			out := final + ".tmp"
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return err
+			}
+			for name, text := range map[string]string{fileBzImage: fmt.Sprintf("kernel build %d", builds), fileConfig: "CONFIG_64BIT=y\n", fileVersion: "6.1.192\n"} {
+				if err := os.WriteFile(filepath.Join(out, name), []byte(text), 0o644); err != nil {
+					return err
+				}
+			}
+			if err := recordImage(out); err != nil {
+				return err
+			}
+			return os.Rename(out, final)
+		}
+	}
+	var warnings []string
+	opts := []Option{WithCacheDir(t.TempDir()), WithSource(fakeSource(t, "not really linux")), fakeBuild,
+		WithWarnings(func(w string) { warnings = append(warnings, w) })}
+	ctx := context.Background()
+	k, err := Build(ctx, opts...)
+	if err != nil || builds != 1 {
+		t.Fatalf("first Build: %v, %d builds", err, builds)
+	}
+	if _, err := Build(ctx, opts...); err != nil || builds != 1 {
+		t.Fatalf("second Build: %v, %d builds; want the cached one", err, builds)
+	}
+	if err := os.WriteFile(k.Path, []byte("tampered"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Cached(opts...); !errors.Is(err, ErrCacheCorrupt) {
+		t.Fatalf("Cached after tampering: %v, want ErrCacheCorrupt", err)
+	}
+	if _, err := Build(ctx, opts...); err != nil || builds != 2 {
+		t.Fatalf("Build after tampering: %v, %d builds; want a rebuild", err, builds)
+	}
+	if b, _ := os.ReadFile(k.Path); string(b) != "kernel build 2" {
+		t.Errorf("bzImage after the rebuild: %q", b)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "does not match its recorded sha256") || !strings.Contains(warnings[0], "building the hyperkernel again") {
+		t.Errorf("warnings %q, want one about the mismatch", warnings)
+	}
+	// An entry from before hashes were recorded gets one on first use.
+	sumFile := filepath.Join(filepath.Dir(k.Path), fileImageSum)
+	if err := os.Remove(sumFile); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Cached(opts...); err != nil {
+		t.Fatalf("Cached without a recorded sha256: %v", err)
+	}
+	if b, err := os.ReadFile(sumFile); err != nil || strings.TrimSpace(string(b)) != sha256hex("kernel build 2") {
+		t.Errorf("recorded sha256 %q, %v; want %s", b, err, sha256hex("kernel build 2"))
+	}
 }

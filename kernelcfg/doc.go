@@ -14,8 +14,19 @@
 // os.UserCacheDir()/hyper), holding bzImage, config, version and fragment.
 // The key is the sha256 of the source tarball's digest, the fragment and the
 // first line of `gcc --version`. A lock file makes a second builder wait for
-// the first. Cached returns the entry or ErrNotBuilt without building;
-// FromFile accepts a bring-your-own bzImage after checking its header.
+// the first. The entry records its bzImage's sha256 (bzImage.sha256); a
+// cached bzImage that no longer matches it is refused by Cached
+// (ErrCacheCorrupt) and rebuilt by Build, with a warning (WithWarnings).
+// Cached returns the entry or ErrNotBuilt without building.
+//
+// FromFile accepts a bring-your-own bzImage after checking its header and
+// its configuration: the one it embeds (CONFIG_IKCONFIG, read from the
+// decompressed kernel: gzip, zstd, lz4 or bzip2; not xz, lzma or lzo), else
+// config-RELEASE beside it (/boot's convention). Every option that
+// BootFeatures (a named part of Features) sets to y must be built in;
+// modules do not count, as the initramfs has none (ErrMissingBuiltins
+// lists what is missing). A kernel whose configuration cannot be found is
+// accepted with a warning that it is unchecked.
 //
 //	k, err := kernelcfg.Build(ctx, kernelcfg.WithProgress(os.Stderr))
 //	// k.Path is the bzImage, k.Config the final .config.
@@ -36,7 +47,9 @@
 // ends the VM.
 //
 // Tests: `go test ./kernelcfg` checks the data, the config check, the cache
-// key, the lock, the progress and the bzImage reader, and (without -short)
+// key and its integrity, the lock, the progress, the bzImage and IKCONFIG
+// readers (synthetic images, Debian's cloud kernel in /boot when it is
+// there, the cached hyperkernel), and (without -short)
 // boots the cached kernel under QEMU TCG on microvm and q35.
 // HYPER_KERNEL_BUILD=1 adds TestBuildReal, which builds into the default
 // cache (or finds it there); HYPER_KERNEL_BUILD=fresh builds into a

@@ -13,4 +13,10 @@ var (
 	ErrNoSource = errors.New("linux source not found")
 	// ErrNotBzImage: a file is not a usable 64-bit bzImage.
 	ErrNotBzImage = errors.New("not a usable x86_64 bzImage")
+	// ErrMissingBuiltins: a brought kernel does not build in what a pod
+	// needs to boot (BootFeatures).
+	ErrMissingBuiltins = errors.New("kernel lacks built-in options a pod needs to boot")
+	// ErrCacheCorrupt: a cached hyperkernel's bzImage no longer matches
+	// the sha256 recorded when it was built.
+	ErrCacheCorrupt = errors.New("cached hyperkernel does not match its recorded sha256")
 )

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -26,6 +27,7 @@ const (
 	fileConfig   = "config"
 	fileVersion  = "version"
 	fileFragment = "fragment"
+	fileImageSum = "bzImage.sha256" // hex sha256 of bzImage, written when it is built
 )
 
 // Cached returns the kernel for the current source, fragment and compiler
@@ -62,8 +64,8 @@ func loadEntry(dir string) (*Kernel, error) {
 		return nil, fmt.Errorf("reading cached kernel: %w", err)
 	}
 	image := filepath.Join(dir, fileBzImage)
-	if _, err := os.Stat(image); err != nil {
-		return nil, fmt.Errorf("reading cached kernel: %w", err)
+	if err := verifyImage(dir); err != nil {
+		return nil, err
 	}
 	sum := sha256.Sum256(cfg)
 	return &Kernel{
@@ -72,4 +74,51 @@ func loadEntry(dir string) (*Kernel, error) {
 		ConfigHash: hex.EncodeToString(sum[:]),
 		Config:     config,
 	}, nil
+}
+
+// imageSum is the hex sha256 of the entry's bzImage.
+func imageSum(dir string) (string, error) {
+	f, err := os.Open(filepath.Join(dir, fileBzImage))
+	if err != nil {
+		return "", fmt.Errorf("reading cached kernel: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("reading cached kernel: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// recordImage writes the entry's bzImage.sha256, when it is built.
+func recordImage(dir string) error {
+	sum, err := imageSum(dir)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dir, fileImageSum), []byte(sum+"\n"))
+}
+
+// verifyImage checks the entry's bzImage against the sha256 recorded
+// when it was built: a cached kernel that changed since (a disk error, a
+// stray write, a tampered cache) is not booted. An entry from before
+// hashes were recorded gets its hash recorded now; if that fails (a
+// read-only cache), it is used unrecorded.
+func verifyImage(dir string) error {
+	got, err := imageSum(dir)
+	if err != nil {
+		return err
+	}
+	want, err := os.ReadFile(filepath.Join(dir, fileImageSum))
+	if errors.Is(err, fs.ErrNotExist) {
+		_ = writeFileAtomic(filepath.Join(dir, fileImageSum), []byte(got+"\n"))
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading cached kernel: %w", err)
+	}
+	if w := strings.TrimSpace(string(want)); w != got {
+		return fmt.Errorf("%w: %s is sha256:%s, recorded sha256:%s", ErrCacheCorrupt, filepath.Join(dir, fileBzImage), got, w)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package kernelcfg
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +20,10 @@ type options struct {
 	progress io.Writer
 	source   string
 	jobs     int
+	warn     func(string)
+	// build makes the cache entry final for key; buildInto, or a stand-in
+	// in tests.
+	build func(ctx context.Context, key, final string) error
 }
 
 // WithCacheDir sets the cache root; kernels live under <dir>/kernel/<key>/.
@@ -34,12 +39,22 @@ func WithSource(tarball string) Option { return func(o *options) { o.source = ta
 // WithJobs sets make's -j (default: the number of CPUs).
 func WithJobs(n int) Option { return func(o *options) { o.jobs = n } }
 
+// WithWarnings receives warnings: a cached kernel that no longer matches
+// its recorded hash (and is rebuilt), a brought kernel whose
+// configuration cannot be checked.
+func WithWarnings(f func(string)) Option { return func(o *options) { o.warn = f } }
+
 // makeOptions applies opts over the defaults: cache $HYPER_CACHE, else
-// os.UserCacheDir()/hyper; source DefaultSource; jobs NumCPU; no progress.
+// os.UserCacheDir()/hyper; source DefaultSource; jobs NumCPU; no progress;
+// warnings dropped.
 func makeOptions(opts []Option) (*options, error) {
 	o := &options{source: DefaultSource, jobs: runtime.NumCPU(), progress: io.Discard}
+	o.build = o.buildInto
 	for _, opt := range opts {
 		opt(o)
+	}
+	if o.warn == nil {
+		o.warn = func(string) {}
 	}
 	if o.cacheDir == "" {
 		dir, err := DefaultCacheDir()
