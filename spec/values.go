@@ -161,9 +161,15 @@ func parsePortAddress(s string) (string, error) {
 	}
 	ip, err := netip.ParseAddr(s)
 	if err != nil || ip.Zone() != "" {
-		return "", fmt.Errorf("%w %q: write an IPv4 or IPv6 address such as \"0.0.0.0\", \"192.168.1.10\" or \"::\" (default %s, this host only)", ErrAddress, s, contract.DefaultPortAddress)
+		return "", fmt.Errorf("%w %q: write an IPv4 address such as \"0.0.0.0\" or \"192.168.1.10\" (default %s, this host only)", ErrAddress, s, contract.DefaultPortAddress)
 	}
-	return ip.Unmap().String(), nil
+	ip = ip.Unmap()
+	if ip.Is6() {
+		// Both backends forward ports through QEMU's user network (7.2),
+		// which listens on IPv4 only: a pod that validates must boot.
+		return "", fmt.Errorf("%w %q: ports listen on IPv4 addresses only for now (QEMU's user network cannot forward from IPv6); write \"0.0.0.0\" for every interface", ErrAddress, s)
+	}
+	return ip.String(), nil
 }
 
 // ulimitHelp says how a ulimit's limit is written, in both formats.

@@ -25,6 +25,11 @@ pod "web" {
     address = "fe80::1%eth0"
   }
   port {
+    host    = 8086
+    guest   = 80
+    address = "::"
+  }
+  port {
     host    = 8084
     guest   = 80
     address = "10.0.0.1/24"

@@ -120,6 +120,6 @@ pod "full" {
   port {
     host    = 8443
     guest   = 443
-    address = "::"
+    address = "127.0.0.1"
   }
 }
