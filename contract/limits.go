@@ -33,6 +33,28 @@ const (
 	MaxID = 1<<32 - 2
 )
 
+// MinMemoryFor is the least memory a pod of cpus vCPUs boots in:
+// MinMemoryMiB plus 1 MiB for each vCPU after the first (the kernel's
+// per-CPU areas; 64 vCPUs need 127 MiB, measured to boot in 96).
+func MinMemoryFor(cpus int) int64 {
+	return MinMemoryMiB + int64(max(cpus, 1)-1)
+}
+
+// CheckResources reports whether cpus vCPUs with memMiB MiB can boot: each
+// within its limits, and enough memory for that many vCPUs.
+func CheckResources(cpus int, memMiB int64) error {
+	if err := CheckCPUs(cpus); err != nil {
+		return err
+	}
+	if err := CheckMemoryMiB(memMiB); err != nil {
+		return err
+	}
+	if min := MinMemoryFor(cpus); memMiB < min {
+		return fmt.Errorf("%d MiB of memory for %d vCPUs: want at least %d MiB (%d MiB and 1 MiB for each vCPU after the first)", memMiB, cpus, min, MinMemoryMiB)
+	}
+	return nil
+}
+
 // CheckCPUs reports whether n vCPUs can boot.
 func CheckCPUs(n int) error {
 	if n < 1 || n > MaxCPUs {

@@ -36,6 +36,15 @@ func TestCheckResources(t *testing.T) {
 	if err := CheckMemoryMiB(MinMemoryMiB); err != nil {
 		t.Errorf("CheckMemoryMiB(min) = %v", err)
 	}
+	for _, tt := range []struct {
+		cpus int
+		mem  int64
+		ok   bool
+	}{{1, MinMemoryMiB, true}, {2, MinMemoryMiB, false}, {2, MinMemoryMiB + 1, true}, {64, 96, false}, {64, MinMemoryFor(64), true}, {0, 256, false}, {1, 32, false}} {
+		if err := CheckResources(tt.cpus, tt.mem); (err == nil) != tt.ok {
+			t.Errorf("CheckResources(%d, %d) = %v, want ok=%v", tt.cpus, tt.mem, err, tt.ok)
+		}
+	}
 }
 
 func TestUlimits(t *testing.T) {

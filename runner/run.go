@@ -93,6 +93,11 @@ func Run(ctx context.Context, path string, opts Options) (int, error) {
 	}
 	tl.Mark("runner: kernel and initrd ready")
 	b := bootFor(img.Manifest(), img.Cmdline(), opts)
+	// The vCPUs and the memory may come one from a flag, one from the
+	// artifact: only together do they say whether the pod can boot.
+	if err := contract.CheckResources(b.CPUs, b.MemoryMiB); err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrBadResources, err)
+	}
 	b.Kernel, b.Initrd = kernel, initrd
 	b.Disk, _, _ = img.PodFS()
 	b.Trace = tl

@@ -340,6 +340,12 @@ func TestRunBadResources(t *testing.T) {
 			t.Errorf("Run with CPUs %d, MemoryMiB %d = %v, want ErrBadResources", o.CPUs, o.MemoryMiB, err)
 		}
 	}
+	// Each value within its limits, but together too little: the
+	// artifact's 384 MiB for 64 vCPUs would do, --memory 64MiB does not.
+	path, _, _ := artifact(t, "raw")
+	if _, err := Run(context.Background(), path, Options{Backend: "fake", CPUs: 64, MemoryMiB: contract.MinMemoryMiB}); !errors.Is(err, ErrBadResources) {
+		t.Errorf("Run with 64 vCPUs in %d MiB = %v, want ErrBadResources", contract.MinMemoryMiB, err)
+	}
 	if be.ran {
 		t.Error("the backend ran despite bad resources")
 	}

@@ -38,10 +38,13 @@ func (p *podDecoder) pod(b *hcl.Block) *contract.Pod {
 			pod.Hostname = s
 		}
 	}
+	resourcesOK := true
 	if a := c.Attributes["cpus"]; a != nil {
 		var n int
 		if p.decode(a, &n) && p.check(a, "Invalid cpus", contract.CheckCPUs(n)) {
 			pod.Resources.CPUs = n
+		} else {
+			resourcesOK = false
 		}
 	}
 	if a := c.Attributes["memory"]; a != nil {
@@ -51,7 +54,19 @@ func (p *podDecoder) pod(b *hcl.Block) *contract.Pod {
 				p.add(errorAt(a.Expr.Range(), "Invalid memory", "A pod's memory is a whole number of MiB; %d bytes is not.", n))
 			case p.check(a, "Invalid memory", contract.CheckMemoryMiB(n>>20)):
 				pod.Resources.MemoryMiB = n >> 20
+			default:
+				resourcesOK = false
 			}
+		} else {
+			resourcesOK = false
+		}
+	}
+	// Enough memory for that many vCPUs: said at memory, else at cpus.
+	if r := pod.Resources; resourcesOK {
+		if a := c.Attributes["memory"]; a != nil {
+			p.check(a, "Invalid memory", contract.CheckResources(r.CPUs, r.MemoryMiB))
+		} else if a := c.Attributes["cpus"]; a != nil {
+			p.check(a, "Invalid cpus", contract.CheckResources(r.CPUs, r.MemoryMiB))
 		}
 	}
 	restart := DefaultRestart

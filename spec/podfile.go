@@ -130,6 +130,19 @@ func (d *pfDecoder) resource(n *jnode, r *contract.Resources) {
 			r.MemoryMiB = int64(v)
 		}
 	}
+	// Enough memory for that many vCPUs; the individual checks above
+	// already reported a value out of its own range.
+	if contract.CheckCPUs(r.CPUs) == nil && contract.CheckMemoryMiB(r.MemoryMiB) == nil {
+		if err := contract.CheckResources(r.CPUs, r.MemoryMiB); err != nil {
+			at := f["memory"]
+			if at == nil {
+				at = f["vcpu"]
+			}
+			if at != nil {
+				d.add(errorAt(at.val.rng, "Invalid memory", "%s", sentence(err)))
+			}
+		}
+	}
 }
 
 // podFile is a pod-level file entry, written into containers by name.
