@@ -18,12 +18,12 @@ var BootFeatures = []string{
 	"hyperstart mounts: devtmpfs, tmpfs, proc, sysfs, devpts, shm, mqueue",
 	"overlayfs",
 	"namespaces",
-	"virtio blk/net/console/vsock/rng (pci+mmio)",
+	"virtio blk/net (pci+mmio)",
 	"8250 console",
 	"EFI stub",
 	"ext4 (read-only pod disk)",
 	"GPT partitions",
-	"initramfs gzip+zstd",
+	"initramfs (gzip)",
 	"networking: inet, unix, packet (dhcp)",
 }
 
