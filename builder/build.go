@@ -12,6 +12,7 @@ import (
 	"github.com/hyperbuild/hyper/contract"
 	"github.com/hyperbuild/hyper/disk"
 	"github.com/hyperbuild/hyper/initrd"
+	"github.com/hyperbuild/hyper/internal/scratch"
 	"github.com/hyperbuild/hyper/internal/version"
 	"github.com/hyperbuild/hyper/kernelcfg"
 	"github.com/hyperbuild/hyper/layers"
@@ -62,22 +63,22 @@ func Build(ctx context.Context, pod *contract.Pod, baseDir, out string, opts ...
 	}
 
 	// What a killed build left beside the output goes first.
-	SweepScratch(filepath.Dir(dest))
-	scratch, err := NewScratch(filepath.Dir(dest))
+	scratch.Sweep(filepath.Dir(dest), ScratchPrefix)
+	work, err := scratch.New(filepath.Dir(dest), ScratchPrefix)
 	if err != nil {
 		return nil, err
 	}
-	defer scratch.Close()
+	defer work.Close()
 	if out == Stdout {
-		dest = scratch.Path("pod.img")
+		dest = work.Join("pod.img")
 	}
 
-	fsPath := scratch.Path("pod.ext4")
+	fsPath := work.Join("pod.ext4")
 	fsSize, err := writePodFS(ctx, fsPath, pod, images, o.diskFree, o.epoch)
 	if err != nil {
 		return nil, err
 	}
-	rdPath := scratch.Path("initrd.img")
+	rdPath := work.Join("initrd.img")
 	if err := writeInitrd(rdPath, hs, pod, o.epoch); err != nil {
 		return nil, err
 	}
@@ -91,7 +92,7 @@ func Build(ctx context.Context, pod *contract.Pod, baseDir, out string, opts ...
 		PodFSSize: fsSize,
 		Manifest:  manifest(pod, k, cmdline, o.epoch),
 	}
-	tmp := disk.WithTempDir(scratch.Dir)
+	tmp := disk.WithTempDir(work.Path)
 	switch o.format {
 	case FormatDir:
 		err = disk.WriteDir(ctx, dest, a, tmp)

@@ -30,8 +30,8 @@
 //   - the artifact is read with package disk (a GPT image through
 //     go-diskfs, no loop mounts, or a --format dir directory); kernel and
 //     initrd are extracted into a scratch directory removed afterwards
-//     (NewScratch: locked by its owner, so that the next Run removes one
-//     that a killed hyperboot left behind, SweepScratch);
+//     (internal/scratch: locked by its owner, so that the next Run
+//     removes one that a killed hyperboot left behind);
 //     the disk is the whole image file (or the dir's pod.ext4), read-only;
 //   - Choose picks the backend: "auto" takes kvm when it is registered,
 //     its Available (KVMUsable: a real test guest, not just an open

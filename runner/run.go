@@ -9,6 +9,7 @@ import (
 
 	"github.com/hyperbuild/hyper/contract"
 	"github.com/hyperbuild/hyper/disk"
+	"github.com/hyperbuild/hyper/internal/scratch"
 )
 
 // Defaults when neither the options nor the artifact say.
@@ -58,7 +59,7 @@ type Options struct {
 // Run boots the artifact at path (an image file or a --format dir
 // directory) and returns the pod's exit status. Cancelling ctx stops the
 // pod gracefully. Nothing is left behind: no VM, no temporary file; and
-// what a killed run left behind, the next Run removes (SweepScratch).
+// what a killed run left behind, the next Run removes (internal/scratch).
 func Run(ctx context.Context, path string, opts Options) (int, error) {
 	verbose := opts.Verbose
 	if verbose == nil {
@@ -71,7 +72,7 @@ func Run(ctx context.Context, path string, opts Options) (int, error) {
 		return 0, err
 	}
 	// What a hyperboot killed with SIGKILL left behind.
-	SweepScratch(verbose)
+	sweepScratch(verbose)
 	var tl *Timeline
 	if opts.Trace != nil {
 		tl = NewTimeline(opts.Trace)
@@ -82,12 +83,12 @@ func Run(ctx context.Context, path string, opts Options) (int, error) {
 	}
 	defer img.Close()
 	tl.Mark("runner: artifact opened")
-	scratch, err := NewScratch(ScratchPrefix)
+	work, err := scratch.New("", ScratchPrefix)
 	if err != nil {
 		return 0, err
 	}
-	defer scratch.Close()
-	kernel, initrd, err := img.BootFiles(scratch.Dir)
+	defer work.Close()
+	kernel, initrd, err := img.BootFiles(work.Path)
 	if err != nil {
 		return 0, err
 	}

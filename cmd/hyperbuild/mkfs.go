@@ -13,6 +13,7 @@ import (
 	"github.com/hyperbuild/hyper/builder"
 	"github.com/hyperbuild/hyper/disk/ext4"
 	"github.com/hyperbuild/hyper/internal/cli"
+	"github.com/hyperbuild/hyper/internal/scratch"
 	"github.com/hyperbuild/hyper/internal/units"
 )
 
@@ -94,13 +95,13 @@ func mkfs(ctx context.Context, in io.Reader, out, label string, free int64, stdo
 	if out == builder.Stdout {
 		parent = os.TempDir()
 	}
-	builder.SweepScratch(parent)
-	scratch, err := builder.NewScratch(parent)
+	scratch.Sweep(parent, builder.ScratchPrefix)
+	work, err := scratch.New(parent, builder.ScratchPrefix)
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", out, err)
 	}
-	defer scratch.Close()
-	tmp, err := os.Create(scratch.Path("fs.ext4"))
+	defer work.Close()
+	tmp, err := os.Create(work.Join("fs.ext4"))
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", out, err)
 	}

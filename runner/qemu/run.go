@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/hyperbuild/hyper/internal/scratch"
 	"github.com/hyperbuild/hyper/runner"
 )
 
@@ -38,12 +38,12 @@ func (q *Backend) Run(ctx context.Context, b runner.Boot) (runner.Result, error)
 		b.StopTimeout = DefaultStopTimeout
 	}
 	machine, accel, why := q.choose()
-	scratch, err := runner.NewScratch(runner.ScratchPrefix + "qemu-")
+	work, err := scratch.New("", runner.ScratchPrefix+"qemu-")
 	if err != nil {
 		return runner.Result{}, fmt.Errorf("a directory for the QMP socket: %w", err)
 	}
-	defer scratch.Close()
-	c := config{Machine: machine, Accel: accel, TSCkHz: hostTSCkHz(), QMP: filepath.Join(scratch.Dir, "qmp.sock"), Boot: b}
+	defer work.Close()
+	c := config{Machine: machine, Accel: accel, TSCkHz: hostTSCkHz(), QMP: work.Join("qmp.sock"), Boot: b}
 	argv, err := args(c)
 	if err != nil {
 		return runner.Result{}, err
