@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/hyperbuild/hyper/disk"
+	"github.com/hyperbuild/hyper/internal/ctxio"
 )
 
 // ErrOutput is an output path hyperbuild will not write (a usage error:
@@ -85,9 +86,9 @@ func checkKind(out, path string, fi os.FileInfo, kind OutputKind, force bool) er
 	}
 	switch {
 	case m&os.ModeDevice != 0:
-		return fmt.Errorf("%w: %s is %s; hyperbuild writes a new file or replaces its own artifact. To write the image onto a disk, stream it: -o - | dd of=%s bs=4M", ErrOutput, name, kindOf(m), path)
+		return fmt.Errorf("%w: %s is %s; hyperbuild writes a new file or replaces its own artifact. To write the image onto a disk, stream it: -o - | dd of=%s bs=4M", ErrOutput, name, disk.FileKind(m), path)
 	case m&os.ModeNamedPipe != 0:
-		return fmt.Errorf("%w: %s is %s; to stream the image, use -o - and redirect standard output", ErrOutput, name, kindOf(m))
+		return fmt.Errorf("%w: %s is %s; to stream the image, use -o - and redirect standard output", ErrOutput, name, disk.FileKind(m))
 	case m.IsDir() && kind == OutputDir:
 		return checkArtifactDir(name, path)
 	case m.IsDir():
@@ -97,7 +98,7 @@ func checkKind(out, path string, fi os.FileInfo, kind OutputKind, force bool) er
 		}
 		return fmt.Errorf("%w: %s is a directory; %s", ErrOutput, name, hint)
 	case !m.IsRegular():
-		return fmt.Errorf("%w: %s is %s, not a file hyperbuild may replace", ErrOutput, name, kindOf(m))
+		return fmt.Errorf("%w: %s is %s, not a file hyperbuild may replace", ErrOutput, name, disk.FileKind(m))
 	case kind == OutputDir:
 		return fmt.Errorf("%w: %s is a file; --format dir writes a directory (name a new one, or remove the file)", ErrOutput, name)
 	case force || isPrevious(path, kind):
@@ -216,25 +217,6 @@ func checkParent(path string) error {
 	return nil
 }
 
-// kindOf names a file's type for a message.
-func kindOf(m os.FileMode) string {
-	switch {
-	case m&os.ModeCharDevice != 0:
-		return "a character device"
-	case m&os.ModeDevice != 0:
-		return "a block device"
-	case m&os.ModeNamedPipe != 0:
-		return "a named pipe (fifo)"
-	case m&os.ModeSocket != 0:
-		return "a socket"
-	case m&os.ModeSymlink != 0:
-		return "a symlink"
-	case m.IsDir():
-		return "a directory"
-	}
-	return "not a regular file"
-}
-
 // copyOut streams the finished image at path to w, stopping when ctx is
 // done.
 func copyOut(ctx context.Context, w io.Writer, path string) (int64, error) {
@@ -243,25 +225,9 @@ func copyOut(ctx context.Context, w io.Writer, path string) (int64, error) {
 		return 0, err
 	}
 	defer f.Close()
-	n, err := io.CopyBuffer(w, ContextReader(ctx, f), make([]byte, 1<<20))
+	n, err := io.CopyBuffer(w, ctxio.Reader(ctx, f), make([]byte, 1<<20))
 	if err != nil {
 		return n, fmt.Errorf("writing the image to standard output: %w", err)
 	}
 	return n, nil
-}
-
-// ContextReader is r, but a Read after ctx is done fails with ctx's
-// error, so that a long io.Copy stops within one buffer of a signal.
-func ContextReader(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx, r} }
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

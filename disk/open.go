@@ -65,22 +65,7 @@ func openFile(path string, dirOK bool) (*os.File, os.FileInfo, error) {
 		return f, fi, nil
 	}
 	f.Close()
-	return nil, nil, fmt.Errorf("%w: %s is %s", ErrNotFile, path, kind(m))
-}
-
-// kind names a file type for an error message.
-func kind(m os.FileMode) string {
-	switch {
-	case m&os.ModeNamedPipe != 0:
-		return "a named pipe (fifo)"
-	case m&os.ModeSocket != 0:
-		return "a socket"
-	case m&os.ModeCharDevice != 0:
-		return "a character device"
-	case m.IsDir():
-		return "a directory"
-	}
-	return "not a regular file (" + m.Type().String() + ")"
+	return nil, nil, fmt.Errorf("%w: %s is %s", ErrNotFile, path, FileKind(m))
 }
 
 // fileSize is the size of a regular file or a block device.

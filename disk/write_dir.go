@@ -101,7 +101,7 @@ func replaceable(dir string) (bool, error) {
 	}
 	if !fi.IsDir() {
 		// A symlink too: the rename would replace the link, not follow it.
-		return false, fmt.Errorf("%w: %s exists and is %s, not a directory", ErrBadInput, dir, kindOf(fi.Mode()))
+		return false, fmt.Errorf("%w: %s exists and is %s, not a directory", ErrBadInput, dir, FileKind(fi.Mode()))
 	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {

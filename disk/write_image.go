@@ -197,13 +197,14 @@ func replaceableFile(out string) error {
 		return err
 	}
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%w: %s is %s, not a regular file; not replacing it", ErrBadInput, out, kindOf(fi.Mode()))
+		return fmt.Errorf("%w: %s is %s, not a regular file; not replacing it", ErrBadInput, out, FileKind(fi.Mode()))
 	}
 	return nil
 }
 
-// kindOf names a file's type for an error message.
-func kindOf(m os.FileMode) string {
+// FileKind names a file's type for an error message ("a named pipe
+// (fifo)").
+func FileKind(m os.FileMode) string {
 	switch {
 	case m.IsRegular():
 		return "a regular file"
@@ -216,7 +217,7 @@ func kindOf(m os.FileMode) string {
 	case m&os.ModeDevice != 0:
 		return "a block device"
 	case m&os.ModeNamedPipe != 0:
-		return "a named pipe"
+		return "a named pipe (fifo)"
 	case m&os.ModeSocket != 0:
 		return "a socket"
 	}

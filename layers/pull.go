@@ -11,6 +11,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/hyperbuild/hyper/internal/ctxio"
 	"github.com/hyperbuild/hyper/layers/cache"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -123,7 +124,7 @@ func pullLayer(ctx context.Context, c *cache.Cache, l Layer, src blobStore, prog
 
 	// One byte past the descriptor's size is enough to refuse a source
 	// that sends more: it is not read to its end.
-	in, done := prog.track(ctxReader{ctx, io.LimitReader(rc, l.Size+1)}, short(l.Digest), l.Size)
+	in, done := prog.track(ctxio.Reader(ctx, io.LimitReader(rc, l.Size+1)), short(l.Digest), l.Size)
 	if blob != nil {
 		in = io.TeeReader(in, blob)
 	}
@@ -204,17 +205,4 @@ func unpack(w io.Writer, in io.Reader) error {
 		return fmt.Errorf("reading layer: %w", err)
 	}
 	return nil
-}
-
-// ctxReader stops a download when ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

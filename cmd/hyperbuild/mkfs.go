@@ -13,6 +13,7 @@ import (
 	"github.com/hyperbuild/hyper/builder"
 	"github.com/hyperbuild/hyper/disk/ext4"
 	"github.com/hyperbuild/hyper/internal/cli"
+	"github.com/hyperbuild/hyper/internal/ctxio"
 	"github.com/hyperbuild/hyper/internal/scratch"
 	"github.com/hyperbuild/hyper/internal/units"
 )
@@ -114,7 +115,7 @@ func mkfs(ctx context.Context, in io.Reader, out, label string, free int64, stdo
 	done := make(chan error, 1)
 	go func() {
 		var err error
-		st, err = ext4.Build(tmp, builder.ContextReader(ctx, in), opts...)
+		st, err = ext4.Build(tmp, ctxio.Reader(ctx, in), opts...)
 		done <- err
 	}()
 	select {
@@ -130,7 +131,7 @@ func mkfs(ctx context.Context, in io.Reader, out, label string, free int64, stdo
 		if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 			return err
 		}
-		if _, err := io.Copy(stdout, builder.ContextReader(ctx, tmp)); err != nil {
+		if _, err := io.Copy(stdout, ctxio.Reader(ctx, tmp)); err != nil {
 			return fmt.Errorf("writing the image to standard output: %w", err)
 		}
 		fmt.Fprintf(stderr, "wrote the image to standard output (%s)\n", units.Human(st.Size))
