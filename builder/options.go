@@ -24,8 +24,6 @@ const (
 type Option func(*options)
 
 type options struct {
-	vars       map[string]string
-	varFiles   []string
 	format     Format
 	kernel     string
 	hyperstart string
@@ -43,7 +41,6 @@ type options struct {
 
 func makeOptions(opts ...Option) options {
 	o := options{
-		vars:     map[string]string{},
 		format:   FormatRaw,
 		progress: io.Discard,
 		diskFree: 1 << 20,
@@ -54,20 +51,6 @@ func makeOptions(opts ...Option) options {
 		opt(&o)
 	}
 	return o
-}
-
-// WithVars sets pod-file variables (-var k=v).
-func WithVars(v map[string]string) Option {
-	return func(o *options) {
-		for k, val := range v {
-			o.vars[k] = val
-		}
-	}
-}
-
-// WithVarFiles reads variables from HCL files (-var-file).
-func WithVarFiles(paths ...string) Option {
-	return func(o *options) { o.varFiles = append(o.varFiles, paths...) }
 }
 
 // WithFormat picks raw (default) or dir output.

@@ -63,3 +63,28 @@ func ParseContainerLine(line string) (name string, s Stream, text string, ok boo
 	}
 	return line[:i], s, line[i+3:], true
 }
+
+// KernelNoise are the lines a healthy hyperkernel prints on the console
+// even with `quiet`: they are KERN_ERR, which quiet does not hide, and they
+// are harmless. The host drops them from what it shows (IsKernelNoise).
+var KernelNoise = []string{
+	// microvm has no PCI config space (unless pcie=on); pci=off does not
+	// silence it.
+	"PCI: Fatal: No config space access function found",
+	// KVM_INTEL and KVM_AMD are both built in: the one that does not match
+	// the CPU (or both, without nested virtualization) says so at boot.
+	"kvm: no hardware support for 'kvm_intel'",
+	"kvm: no hardware support for 'kvm_amd'",
+}
+
+// IsKernelNoise reports whether a console line (with or without its
+// kernel timestamp) is one of KernelNoise.
+func IsKernelNoise(line string) bool {
+	line = strings.TrimRight(line, "\r\n ")
+	for _, n := range KernelNoise {
+		if strings.HasSuffix(line, n) {
+			return true
+		}
+	}
+	return false
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Defaults and limits, in one place: the pod file's checks (package spec),
@@ -31,6 +32,9 @@ const (
 	MaxMemoryMiB = 1 << 20
 	// MaxID is the largest uid or gid (Linux's (uid_t)-1 is reserved).
 	MaxID = 1<<32 - 2
+	// DefaultStopTimeout is how long a container has after its stop
+	// signal before SIGKILL when the pod file does not say (Docker's 10 s).
+	DefaultStopTimeout = 10 * time.Second
 )
 
 // MinMemoryFor is the least memory a pod of cpus vCPUs boots in:

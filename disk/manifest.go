@@ -38,6 +38,10 @@ type ManifestContainer struct {
 	Image  string   `json:"image"`
 	Digest string   `json:"digest,omitempty"`
 	Args   []string `json:"args,omitempty"`
+	// StopTimeout is the container's grace after its stop signal; the
+	// runner derives the VM's stop timeout from it. Zero (an artifact
+	// from before it was recorded): contract.DefaultStopTimeout.
+	StopTimeout contract.Duration `json:"stop_timeout,omitempty"`
 }
 
 // Sizes are the byte sizes of the artifact's parts, filled in when it is
@@ -51,12 +55,13 @@ type Sizes struct {
 }
 
 // ManifestFor fills a manifest's pod fields (name, hostname, containers
-// with their digests and final arguments, ports, resources) from pod;
+// with their digests, final arguments and stop timeouts, ports,
+// resources) from pod;
 // the caller adds the build time, versions and kernel.
 func ManifestFor(pod *contract.Pod) Manifest {
 	m := Manifest{Pod: pod.Name, Hostname: pod.Hostname, Ports: pod.Ports, Resources: pod.Resources}
 	for _, c := range pod.Containers {
-		mc := ManifestContainer{Name: c.Name, Image: c.Image, Digest: c.Digest}
+		mc := ManifestContainer{Name: c.Name, Image: c.Image, Digest: c.Digest, StopTimeout: c.StopTimeout}
 		if c.Process != nil {
 			mc.Args = c.Process.Args
 		}

@@ -105,3 +105,25 @@ func TestManifestPortAddress(t *testing.T) {
 		t.Errorf("manifest ports %#v, want %#v", got, pod.Ports)
 	}
 }
+
+// TestManifestStopTimeout: each container's stop timeout reaches the
+// manifest, from which the runner sizes a graceful stop (it reads no
+// initramfs); a manifest from before it was recorded decodes as zero.
+func TestManifestStopTimeout(t *testing.T) {
+	a, opt := inputs(t)
+	pod := testPod()
+	pod.Containers[0].StopTimeout = contract.Duration(42 * time.Second)
+	a.Manifest = ManifestFor(pod)
+	img, err := Open(buildImage(t, a, opt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	if got := img.Manifest().Containers[0].StopTimeout; got != pod.Containers[0].StopTimeout {
+		t.Errorf("manifest stop_timeout %v, want %v", time.Duration(got), time.Duration(pod.Containers[0].StopTimeout))
+	}
+	old, err := decodeManifest([]byte(`{"pod": "web", "containers": [{"name": "nginx", "image": "nginx"}]}`))
+	if err != nil || old.Containers[0].StopTimeout != 0 {
+		t.Errorf("old manifest: stop_timeout %v, %v; want 0", old.Containers[0].StopTimeout, err)
+	}
+}

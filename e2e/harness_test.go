@@ -73,7 +73,7 @@ func boot(t *testing.T, ctx context.Context, img string, ports ...contract.Port)
 	var verbose bytes.Buffer
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
-	status, err := runner.Run(ctx, img, runner.Options{Backend: "qemu", Stdout: &out, Verbose: &verbose, Ports: ports})
+	status, err := runner.Run(ctx, img, runner.Config{Backend: "qemu", Stdout: &out, Verbose: &verbose, Ports: ports})
 	if err != nil {
 		t.Fatalf("booting %s: %v\nconsole:\n%s\nrunner:\n%s\nreproduce: hyperboot --backend qemu --verbose %s", img, err, out.String(), verbose.String(), img)
 	}

@@ -38,16 +38,16 @@ type Boot struct {
 	// "none". Parse it with ParseNet.
 	Net string
 	// StopTimeout is how long a backend waits, after asking the guest to
-	// power down because ctx was cancelled, before it kills the VM.
+	// power down (Machine.Shutdown), before it kills the VM.
 	StopTimeout time.Duration
 	// Stdout receives the guest's serial console output byte for byte.
-	// The caller of BootWith sets the user's stdout here; BootWith puts
+	// The caller of StartWith sets the user's stdout here; StartWith puts
 	// its console filter (Console) in its place, which sends the
 	// containers' stdout lines on to it and everything else to Stderr.
 	// A backend only copies.
 	Stdout io.Writer
 	// Stderr receives the containers' stderr lines, hyperstart's and the
-	// kernel's (nil: Stdout). BootWith's console writes it; backends
+	// kernel's (nil: Stdout). StartWith's console writes it; backends
 	// do not use it.
 	Stderr io.Writer
 	// Containers are the pod's container names, with which the console
@@ -66,25 +66,50 @@ type Boot struct {
 type Result struct {
 	// Status is the byte the guest wrote to contract.ExitPort, as far as
 	// the backend could recover it (QEMU's isa-debug-exit keeps 7 bits).
-	// It is meaningful only when Run returns a nil error.
+	// It is meaningful only when Wait returns a nil error.
 	Status int
 }
 
-// Backend starts VMs. Implementations must be safe to use for one Run at
-// a time and must leave nothing behind: no process, no temporary file.
+// Backend starts VMs. Implementations must be safe for several Starts at
+// once and must leave nothing behind: no process, no temporary file once
+// a Machine's Wait has returned.
 type Backend interface {
 	// Name is what users pass to --backend ("qemu", "kvm").
 	Name() string
 	// Available returns nil when the backend can run on this host, else an
 	// error saying why not and what to install or fix.
 	Available() error
-	// Run boots b and blocks until the VM has stopped. When ctx is
-	// cancelled the backend asks the guest to power down gracefully and
-	// kills the VM after b.StopTimeout. Run returns the exit-port status,
-	// or an error wrapping ErrNoStatus when the guest stopped (powered off,
-	// reset, triple-faulted) without writing the exit port, or another
-	// error when the VM could not be started or failed.
-	Run(ctx context.Context, b Boot) (Result, error)
+	// Start boots b and returns the running VM without waiting for the
+	// guest. ctx bounds the start only: cancelling it later does not stop
+	// the VM (Machine.Shutdown and Kill do). An error means that nothing
+	// runs and nothing is left behind.
+	Start(ctx context.Context, b Boot) (Machine, error)
+}
+
+// Machine is one VM a backend started.
+type Machine interface {
+	// Wait blocks until the VM has stopped and the backend has removed
+	// what it made for it, and returns the exit-port status, or an error
+	// wrapping ErrNoStatus when the guest stopped (powered off, reset,
+	// triple-faulted, was killed) without writing the exit port, or
+	// another error when the VM failed. The runner calls it once.
+	Wait() (Result, error)
+	// Shutdown asks the guest to power down gracefully (the ACPI power
+	// button, which hyperstart turns into a graceful stop of the pod) and
+	// kills the VM Boot.StopTimeout later if it is still running. It
+	// returns at once; calling it again, or after the VM stopped, does
+	// nothing.
+	Shutdown() error
+	// Kill stops the VM now, without asking the guest; Wait then reports
+	// a NoStatusError unless the guest reported its status first.
+	Kill() error
+	// Agent connects to the guest's agent port (contract.AgentPort: a
+	// virtio-serial port) and returns its byte stream, waiting until ctx
+	// is done while the VMM has not opened the host's end yet. Bytes
+	// written before the guest opens its end wait for it. One
+	// connection at a time: close it before asking for another. A
+	// backend without the port returns an error wrapping ErrUnsupported.
+	Agent(ctx context.Context) (io.ReadWriteCloser, error)
 }
 
 // Checker is implemented by backends that support only some Boots (the

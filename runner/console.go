@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/hyperbuild/hyper/contract"
-	"github.com/hyperbuild/hyper/kernelcfg"
 )
 
 // DebugPrefix starts the lines hyperstart prints when the kernel command
@@ -36,7 +35,7 @@ var noise = []string{"\x1bc", "\x1b[?7l", "\x1b[2J"}
 //   - line ends are "\n": the serial line's "\r\n" loses its "\r";
 //   - the exit line is removed (its status kept), and so is every line
 //     after it (the kernel powering off: "reboot: Power down"), the
-//     kernel lines that are noise (kernelcfg.QuietNoise, which `quiet`
+//     kernel lines that are noise (contract.KernelNoise, which `quiet`
 //     cannot hide) and the firmware's terminal-reset sequences; when
 //     tracing, hyperstart's debug lines (its own and those it prints for
 //     a container, "NAME ! hyperstart: [...") go to the timeline instead.
@@ -303,7 +302,7 @@ func (c *Console) decide(s string) decision {
 	} else if complete {
 		rest = t[n:]
 	}
-	for _, n := range kernelcfg.QuietNoise {
+	for _, n := range contract.KernelNoise {
 		if check(rest, n) {
 			return decision{whole: true}
 		}
@@ -431,7 +430,7 @@ func (c *Console) endHeld() {
 	if n, complete := kernelStamp(kmsg); complete {
 		kmsg = kmsg[n:]
 	}
-	if kernelcfg.IsQuietNoise(kmsg) {
+	if contract.IsKernelNoise(kmsg) {
 		c.trace.Mark("kernel: %s", kmsg)
 		return
 	}

@@ -9,9 +9,11 @@
 //   - runner opens the artifact, chooses a backend, builds the Boot (kernel,
 //     initrd, command line, the artifact as a read-only disk, CPUs, memory,
 //     published ports), filters the console and decides the pod's status;
-//   - a backend (runner/qemu, runner/kvm) starts a VM for one Boot, copies
-//     the guest's serial output, unchanged, to Boot.Stdout, and reports the
-//     status byte the guest wrote to contract.ExitPort.
+//   - a backend (runner/qemu, runner/kvm) starts a VM for one Boot and
+//     hands back a Machine: it copies the guest's serial output, unchanged,
+//     to Boot.Stdout, stops the VM gracefully (Shutdown) or at once (Kill),
+//     connects to the guest's agent port (Agent), and reports the status
+//     byte the guest wrote to contract.ExitPort (Wait).
 //
 // Backends register themselves from their init functions (Register), so
 // runner imports none of them and they import runner for its types without
@@ -23,9 +25,17 @@
 //		_ "github.com/hyperbuild/hyper/runner/qemu"
 //	)
 //
-//	status, err := runner.Run(ctx, "web.img", runner.Options{Stdout: os.Stdout, Stderr: os.Stderr})
+//	status, err := runner.Run(ctx, "web.img", runner.Config{Stdout: os.Stdout, Stderr: os.Stderr})
 //
-// Run is Open + Choose + BootWith:
+// or, to keep the pod running while doing something else with it:
+//
+//	vm, err := runner.Start(ctx, "web.img", runner.Config{Stdout: logs})
+//	...
+//	vm.Shutdown()            // graceful; vm.Kill() ends it now
+//	status, err := vm.Wait() // or <-vm.Done()
+//
+// Run is Start + Wait (a cancelled ctx calls Shutdown); Start is Open +
+// Choose + StartWith:
 //
 //   - the artifact is read with package disk (a GPT image through
 //     go-diskfs, no loop mounts, or a --format dir directory); kernel and
@@ -37,7 +47,7 @@
 //     its Available (KVMUsable: a real test guest, not just an open
 //     /dev/kvm) and its Check(boot) pass, else qemu; it says which and why
 //     on Verbose;
-//   - BootWith puts a Console between the guest and Stdout and Stderr (it
+//   - StartWith puts a Console between the guest and Stdout and Stderr (it
 //     splits the serial console by the line grammar of contract/console.go:
 //     "NAME | " stdout, "NAME ! " stderr, for the manifest's containers;
 //     "\r\n" becomes "\n") and decides the
@@ -47,15 +57,16 @@
 //     either is an error matching ErrNoStatus ("guest reset without
 //     reporting a status").
 //
-// Tracing (Options.Trace) adds contract.CmdlineDebug to the command line;
+// Tracing (Config.Trace) adds contract.CmdlineDebug to the command line;
 // the timeline (Timeline) then shows the runner's steps, the backend's (VMM
 // start, QMP ready, first vCPU entry), the first console output, each
 // hyperstart debug line ("hyperstart: ...", moved off the console) and the
 // exit line, each with the time since the runner started.
 //
-// Cancelling the context stops the pod: the backend asks the guest to
-// power down (ACPI power button, which hyperstart turns into a graceful
-// stop), waits Boot.StopTimeout (the pod's longest container stop timeout
-// plus 10 s, read from the contract in the initramfs) and kills the VM.
-// Callers map SIGINT/SIGTERM to the context (signal.NotifyContext).
+// Shutdown (and Run's cancelled context) stops the pod: the backend asks
+// the guest to power down (ACPI power button, which hyperstart turns into
+// a graceful stop), waits Boot.StopTimeout (the pod's longest container
+// stop timeout plus 10 s, from the artifact's manifest: the runner reads
+// no initramfs) and kills the VM. Callers map SIGINT/SIGTERM to the
+// context (signal.NotifyContext).
 package runner

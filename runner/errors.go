@@ -22,6 +22,11 @@ var (
 	ErrPortAddress = errors.New("cannot listen there")
 	// ErrBadResources: CPUs or memory outside the contract's limits.
 	ErrBadResources = errors.New("invalid resources")
+	// ErrStopped: the VM has stopped (VM.Agent on a pod that is gone).
+	ErrStopped = errors.New("the VM has stopped")
+	// ErrNoAgent: the guest's agent did not answer (a hyperstart without
+	// one, or a guest that has not booted that far).
+	ErrNoAgent = errors.New("no answer from the guest's agent")
 )
 
 // NoStatusError says how the guest stopped without reporting a status:

@@ -49,7 +49,7 @@ func TestRunPortBusy(t *testing.T) {
 	for _, tt := range tests {
 		be := &fake{name: "fake"}
 		withBackends(t, be)
-		_, err := Run(context.Background(), path, Options{Backend: "fake", Ports: []contract.Port{tt.p}})
+		_, err := Run(context.Background(), path, Config{Backend: "fake", Ports: []contract.Port{tt.p}})
 		if !errors.Is(err, ErrPortBusy) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("-p %s: Run = %v; want %q", tt.p, err, tt.want)
 		}

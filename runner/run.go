@@ -12,22 +12,25 @@ import (
 	"github.com/hyperbuild/hyper/internal/scratch"
 )
 
-// Defaults when neither the options nor the artifact say.
+// Defaults when neither the Config nor the artifact says.
 const (
 	DefaultCPUs      = contract.DefaultCPUs
 	DefaultMemoryMiB = contract.DefaultMemoryMiB
-	// DefaultStopTimeout is the grace period after a power-down request:
-	// hyperstart's default stop timeout per container (10 s, as Docker's)
-	// plus 10 s for the rest of the shutdown.
-	DefaultStopTimeout = 20 * time.Second
+	// DefaultStopTimeout is the grace period after a power-down request
+	// for a pod whose containers keep the default stop timeout
+	// (contract.DefaultStopTimeout, 10 s as Docker's), plus 10 s for the
+	// rest of the shutdown.
+	DefaultStopTimeout = contract.DefaultStopTimeout + stopMargin
 )
 
-// Options are hyperboot's flags.
-type Options struct {
+// Config is what one run of a pod needs beyond the artifact: overrides
+// of its resources, network and ports, and where its output goes.
+// hyperboot fills it from its flags, hyperd from a create request.
+type Config struct {
 	// Backend is "auto" (or empty), "kvm" or "qemu".
 	Backend string
 	// CPUs and MemoryMiB override the artifact's resources when not 0;
-	// Run refuses values outside contract.CheckCPUs and CheckMemoryMiB.
+	// Start refuses values outside contract.CheckCPUs and CheckMemoryMiB.
 	CPUs      int
 	MemoryMiB int64
 	// Ports are published in addition to the artifact's (-p HOST:GUEST);
@@ -40,7 +43,7 @@ type Options struct {
 	Cmdline string
 	// StopTimeout is the grace period between the power-down request and
 	// killing the VM; 0 means the pod's longest container stop timeout
-	// plus 10 s (DefaultStopTimeout when the contract cannot be read).
+	// plus 10 s, from the artifact's manifest.
 	StopTimeout time.Duration
 	// Stdout receives the containers' stdout (nil: discarded).
 	Stdout io.Writer
@@ -57,72 +60,93 @@ type Options struct {
 }
 
 // Run boots the artifact at path (an image file or a --format dir
-// directory) and returns the pod's exit status. Cancelling ctx stops the
-// pod gracefully. Nothing is left behind: no VM, no temporary file; and
-// what a killed run left behind, the next Run removes (internal/scratch).
-func Run(ctx context.Context, path string, opts Options) (int, error) {
-	verbose := opts.Verbose
+// directory) and returns the pod's exit status: Start, then VM.Wait.
+// Cancelling ctx stops the pod gracefully (VM.Shutdown). Nothing is left
+// behind: no VM, no temporary file; and what a killed run left behind,
+// the next Start removes (internal/scratch).
+func Run(ctx context.Context, path string, cfg Config) (int, error) {
+	v, err := Start(ctx, path, cfg)
+	if err != nil {
+		return 0, err
+	}
+	return v.waitOrShutdown(ctx)
+}
+
+// Start boots the artifact at path and returns the running VM; the pod's
+// output flows to cfg.Stdout and cfg.Stderr until it stops. ctx bounds
+// the start only: stop the pod with VM.Shutdown or VM.Kill, and always
+// Wait for it (or watch Done), so that what the run made is removed.
+func Start(ctx context.Context, path string, cfg Config) (*VM, error) {
+	verbose := cfg.Verbose
 	if verbose == nil {
 		verbose = io.Discard
 	}
-	if _, _, err := ParseNet(opts.Net); err != nil {
-		return 0, err
+	if _, _, err := ParseNet(cfg.Net); err != nil {
+		return nil, err
 	}
-	if err := opts.checkResources(); err != nil {
-		return 0, err
+	if err := cfg.checkResources(); err != nil {
+		return nil, err
 	}
 	// What a hyperboot killed with SIGKILL left behind.
 	sweepScratch(verbose)
 	var tl *Timeline
-	if opts.Trace != nil {
-		tl = NewTimeline(opts.Trace)
+	if cfg.Trace != nil {
+		tl = NewTimeline(cfg.Trace)
 	}
 	img, err := disk.Open(path)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	defer img.Close()
 	tl.Mark("runner: artifact opened")
 	work, err := scratch.New("", ScratchPrefix)
 	if err != nil {
-		return 0, err
+		img.Close()
+		return nil, err
 	}
-	defer work.Close()
-	kernel, initrd, err := img.BootFiles(work.Path)
+	cleanup := func() {
+		work.Close()
+		img.Close()
+	}
+	b, err := bootFrom(img, work, cfg)
 	if err != nil {
-		return 0, err
+		cleanup()
+		return nil, err
 	}
 	tl.Mark("runner: kernel and initrd ready")
-	b := bootFor(img.Manifest(), img.Cmdline(), opts)
+	b.Trace = tl
+	b.Verbose = verbose
+	be, err := Choose(cfg.Backend, b, verbose)
+	if err == nil {
+		err = checkPortsFree(b.Ports)
+	}
+	if err != nil {
+		cleanup()
+		return nil, err
+	}
+	announcePorts(cfg.stderr(), b.Ports)
+	return startWith(ctx, be, b, cleanup)
+}
+
+// bootFrom is the Boot for the opened artifact under cfg, with its kernel
+// and initrd extracted into work.
+func bootFrom(img *disk.Image, work *scratch.Dir, cfg Config) (Boot, error) {
+	b := bootFor(img.Manifest(), img.Cmdline(), cfg)
 	// The vCPUs and the memory may come one from a flag, one from the
 	// artifact: only together do they say whether the pod can boot.
 	if err := contract.CheckResources(b.CPUs, b.MemoryMiB); err != nil {
-		return 0, fmt.Errorf("%w: %w", ErrBadResources, err)
+		return b, fmt.Errorf("%w: %w", ErrBadResources, err)
+	}
+	kernel, initrd, err := img.BootFiles(work.Path)
+	if err != nil {
+		return b, err
 	}
 	b.Kernel, b.Initrd = kernel, initrd
 	b.Disk, _, _ = img.PodFS()
-	b.Trace = tl
-	b.Verbose = verbose
-	if opts.StopTimeout <= 0 {
-		if d, err := podStopTimeout(initrd); err != nil {
-			fmt.Fprintf(verbose, "hyperboot: stop timeout %v: %v\n", b.StopTimeout, err)
-		} else {
-			b.StopTimeout = d
-		}
-	}
-	be, err := Choose(opts.Backend, b, verbose)
-	if err != nil {
-		return 0, err
-	}
-	if err := checkPortsFree(b.Ports); err != nil {
-		return 0, err
-	}
-	announcePorts(opts.stderr(), b.Ports)
-	return BootWith(ctx, be, b)
+	return b, nil
 }
 
 // stderr is where the runner's messages go.
-func (o Options) stderr() io.Writer {
+func (o Config) stderr() io.Writer {
 	switch {
 	case o.Stderr != nil:
 		return o.Stderr
@@ -134,7 +158,7 @@ func (o Options) stderr() io.Writer {
 
 // checkResources applies the contract's limits to the overrides, so that
 // a value the pod file would refuse is refused here too, before booting.
-func (o Options) checkResources() error {
+func (o Config) checkResources() error {
 	if o.CPUs != 0 {
 		if err := contract.CheckCPUs(o.CPUs); err != nil {
 			return fmt.Errorf("%w: %w", ErrBadResources, err)
@@ -150,7 +174,7 @@ func (o Options) checkResources() error {
 
 // bootFor is the Boot for an artifact's manifest and command line under
 // opts, without the files.
-func bootFor(m disk.Manifest, cmdline string, opts Options) Boot {
+func bootFor(m disk.Manifest, cmdline string, opts Config) Boot {
 	b := Boot{
 		CPUs:        first(opts.CPUs, m.Resources.CPUs, DefaultCPUs),
 		MemoryMiB:   int64(first(int(opts.MemoryMiB), int(m.Resources.MemoryMiB), DefaultMemoryMiB)),
@@ -164,7 +188,7 @@ func bootFor(m disk.Manifest, cmdline string, opts Options) Boot {
 		b.Containers = append(b.Containers, c.Name)
 	}
 	if b.StopTimeout <= 0 {
-		b.StopTimeout = DefaultStopTimeout
+		b.StopTimeout = podStopTimeout(m)
 	}
 	if mode, _, _ := ParseNet(opts.Net); mode != NetUser {
 		// Without NAT there is nothing to forward: the spec's ports are

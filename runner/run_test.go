@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 )
 
 // fake is a backend that records its Boot and plays a console script.
+// With hold set, its VM runs until Shutdown or Kill.
 type fake struct {
 	name    string
 	avail   error
@@ -24,27 +26,72 @@ type fake struct {
 	console string
 	status  int
 	err     error
+	hold    bool
 
 	got      Boot
-	kernel   []byte // the kernel file's content during Run
+	kernel   []byte // the kernel file's content during Start
 	initrd   []byte
 	ran      bool
 	checkFor *Boot
+	machine  *fakeMachine
 }
 
 func (f *fake) Name() string       { return f.name }
 func (f *fake) Available() error   { return f.avail }
 func (f *fake) Check(b Boot) error { return f.check }
-func (f *fake) Run(ctx context.Context, b Boot) (Result, error) {
+func (f *fake) Start(ctx context.Context, b Boot) (Machine, error) {
 	f.ran, f.got = true, b
 	f.kernel, _ = os.ReadFile(b.Kernel)
 	f.initrd, _ = os.ReadFile(b.Initrd)
 	b.Trace.Mark("fake: started")
-	// Split the console at an awkward place, as a serial port would.
-	c := []byte(f.console)
-	b.Stdout.Write(c[:len(c)/2])
-	b.Stdout.Write(c[len(c)/2:])
-	return Result{Status: f.status}, f.err
+	m := &fakeMachine{f: f, b: b, stop: make(chan string, 2)}
+	f.machine = m
+	if !f.hold {
+		m.play()
+	}
+	return m, nil
+}
+
+// fakeMachine is a fake's VM.
+type fakeMachine struct {
+	f    *fake
+	b    Boot
+	stop chan string // "shutdown" or "kill"
+}
+
+// play writes the console script, split at an awkward place, as a serial
+// port would.
+func (m *fakeMachine) play() {
+	c := []byte(m.f.console)
+	m.b.Stdout.Write(c[:len(c)/2])
+	m.b.Stdout.Write(c[len(c)/2:])
+}
+
+func (m *fakeMachine) Wait() (Result, error) {
+	if m.f.hold {
+		switch how := <-m.stop; how {
+		case "shutdown":
+			m.play()
+		default:
+			return Result{}, &NoStatusError{How: "was killed"}
+		}
+	}
+	return Result{Status: m.f.status}, m.f.err
+}
+
+func (m *fakeMachine) Shutdown() error { return m.request("shutdown") }
+func (m *fakeMachine) Kill() error     { return m.request("kill") }
+
+func (m *fakeMachine) request(how string) error {
+	select {
+	case m.stop <- how:
+	default:
+	}
+	return nil
+}
+
+func (m *fakeMachine) Agent(ctx context.Context) (io.ReadWriteCloser, error) {
+	return nil, fmt.Errorf("fake: %w", ErrUnsupported)
 }
 
 // withBackends replaces the registry for one test.
@@ -171,7 +218,7 @@ func TestBootForNet(t *testing.T) {
 		{"tap:tap0", user, user},
 	}
 	for _, tt := range tests {
-		b := bootFor(m, "", Options{Net: tt.net, Ports: tt.ports})
+		b := bootFor(m, "", Config{Net: tt.net, Ports: tt.ports})
 		if !reflect.DeepEqual(b.Ports, tt.want) {
 			t.Errorf("net %q, -p %v: Ports = %#v, want %#v", tt.net, tt.ports, b.Ports, tt.want)
 		}
@@ -248,7 +295,7 @@ func TestRun(t *testing.T) {
 			img.Close()
 			var out, errs, trace, verbose bytes.Buffer
 			user, spec := freePort(t), freePort(t)
-			got, err := Run(context.Background(), path, Options{
+			got, err := Run(context.Background(), path, Config{
 				Backend: "fake", MemoryMiB: 1024, Ports: []contract.Port{{Host: user, Guest: 90}, {Host: spec, Guest: 8080, Address: "0.0.0.0"}},
 				Cmdline: "extra=1", Stdout: &out, Stderr: &errs, Trace: &trace, Verbose: &verbose,
 			})
@@ -319,11 +366,11 @@ func TestRunBadArtifact(t *testing.T) {
 		{junk, disk.ErrNotArtifact},
 		{dir, disk.ErrNotArtifact},
 	}
-	if _, err := Run(context.Background(), junk, Options{Backend: "fake", Net: "bridge"}); !errors.Is(err, ErrBadNet) {
+	if _, err := Run(context.Background(), junk, Config{Backend: "fake", Net: "bridge"}); !errors.Is(err, ErrBadNet) {
 		t.Errorf("Run with --net bridge = %v, want ErrBadNet", err)
 	}
 	for _, tt := range tests {
-		_, err := Run(context.Background(), tt.path, Options{Backend: "fake"})
+		_, err := Run(context.Background(), tt.path, Config{Backend: "fake"})
 		if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.path) {
 			t.Errorf("Run(%s) = %v; want %v naming the file", tt.path, err, tt.want)
 		}
@@ -333,7 +380,7 @@ func TestRunBadArtifact(t *testing.T) {
 func TestRunBadResources(t *testing.T) {
 	be := &fake{name: "fake"}
 	withBackends(t, be)
-	for _, o := range []Options{{CPUs: 99}, {CPUs: -1}, {MemoryMiB: 63}, {MemoryMiB: contract.MaxMemoryMiB + 1}} {
+	for _, o := range []Config{{CPUs: 99}, {CPUs: -1}, {MemoryMiB: 63}, {MemoryMiB: contract.MaxMemoryMiB + 1}} {
 		o.Backend = "fake"
 		// The check comes before the artifact is opened: this one is missing.
 		if _, err := Run(context.Background(), "missing.img", o); !errors.Is(err, ErrBadResources) {
@@ -343,10 +390,72 @@ func TestRunBadResources(t *testing.T) {
 	// Each value within its limits, but together too little: the
 	// artifact's 384 MiB for 64 vCPUs would do, --memory 64MiB does not.
 	path, _, _ := artifact(t, "raw")
-	if _, err := Run(context.Background(), path, Options{Backend: "fake", CPUs: 64, MemoryMiB: contract.MinMemoryMiB}); !errors.Is(err, ErrBadResources) {
+	if _, err := Run(context.Background(), path, Config{Backend: "fake", CPUs: 64, MemoryMiB: contract.MinMemoryMiB}); !errors.Is(err, ErrBadResources) {
 		t.Errorf("Run with 64 vCPUs in %d MiB = %v, want ErrBadResources", contract.MinMemoryMiB, err)
 	}
 	if be.ran {
 		t.Error("the backend ran despite bad resources")
 	}
+}
+
+// TestStart: the VM runs until asked to stop; Shutdown is graceful (the
+// pod reports its status), Kill is not; both do nothing once the VM has
+// stopped; Run turns a cancelled context into Shutdown; what the run
+// extracted is gone once Done is closed.
+func TestStart(t *testing.T) {
+	path, _, _ := artifact(t, "raw")
+	script := "web | bye\r\nHYPER-POD-EXIT status=7\r\n"
+	t.Run("shutdown", func(t *testing.T) {
+		be := &fake{name: "fake", console: script, hold: true}
+		withBackends(t, be)
+		var out bytes.Buffer
+		v, err := Start(context.Background(), path, Config{Backend: "fake", Stdout: &out, Net: "none"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-v.Done():
+			t.Fatal("Done before the VM stopped")
+		default:
+		}
+		if _, err := os.Stat(be.got.Kernel); err != nil {
+			t.Errorf("the kernel is gone while the VM runs: %v", err)
+		}
+		if err := v.Shutdown(); err != nil {
+			t.Fatal(err)
+		}
+		st, err := v.Wait()
+		if err != nil || st != 7 || out.String() != "bye\n" {
+			t.Errorf("Wait = %d, %v (stdout %q); want 7, bye", st, err, out.String())
+		}
+		<-v.Done()
+		if _, err := os.Stat(be.got.Kernel); !os.IsNotExist(err) {
+			t.Errorf("extracted kernel left behind after the VM stopped (%v)", err)
+		}
+		if err := v.Shutdown(); err != nil || v.Kill() != nil || len(be.machine.stop) != 0 {
+			t.Errorf("Shutdown or Kill after the stop reached the machine (%v)", err)
+		}
+	})
+	t.Run("kill", func(t *testing.T) {
+		be := &fake{name: "fake", console: script, hold: true}
+		withBackends(t, be)
+		v, err := Start(context.Background(), path, Config{Backend: "fake", Net: "none"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.Kill()
+		if _, err := v.Wait(); !errors.Is(err, ErrNoStatus) || !strings.Contains(err.Error(), "guest was killed") {
+			t.Errorf("Wait after Kill = %v; want the guest killed without a status", err)
+		}
+	})
+	t.Run("run cancelled", func(t *testing.T) {
+		be := &fake{name: "fake", console: script, hold: true}
+		withBackends(t, be)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		st, err := Run(ctx, path, Config{Backend: "fake", Net: "none"})
+		if err != nil || st != 7 {
+			t.Errorf("Run with a cancelled context = %d, %v; want the graceful stop's 7", st, err)
+		}
+	})
 }

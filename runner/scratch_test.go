@@ -26,7 +26,7 @@ func TestRunSweeps(t *testing.T) {
 	}
 	defer live.Close()
 	withBackends(t, &fake{name: "fake"})
-	Run(t.Context(), "missing.img", Options{Backend: "fake"})
+	Run(t.Context(), "missing.img", Config{Backend: "fake"})
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Errorf("Run left the stale %s (%v)", stale, err)
 	}

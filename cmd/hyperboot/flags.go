@@ -36,10 +36,10 @@ func (f *bootFlags) register(cmd *cobra.Command) {
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "say which backend runs and show its command line")
 }
 
-// options turns the flags into the runner's options (without the
+// options turns the flags into the runner's Config (without the
 // streams), or says which flag is wrong.
-func (f *bootFlags) options(cmd *cobra.Command) (runner.Options, error) {
-	opts := runner.Options{Backend: f.backend, Net: f.netw}
+func (f *bootFlags) options(cmd *cobra.Command) (runner.Config, error) {
+	opts := runner.Config{Backend: f.backend, Net: f.netw}
 	if err := checkBackend(f.backend); err != nil {
 		return opts, err
 	}

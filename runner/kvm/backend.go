@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
+	"github.com/hyperbuild/hyper/contract"
 	"github.com/hyperbuild/hyper/runner"
 )
 
@@ -36,31 +38,45 @@ func (*Backend) Check(b runner.Boot) error {
 	return nil
 }
 
-// Run boots b and returns the exit-port status.
-func (be *Backend) Run(ctx context.Context, b runner.Boot) (runner.Result, error) {
+// Start boots b in this process and returns the running VM. Errors
+// creating the VM (the kernel, /dev/kvm) come from Wait.
+func (be *Backend) Start(ctx context.Context, b runner.Boot) (runner.Machine, error) {
 	if err := be.Check(b); err != nil {
-		return runner.Result{}, err
+		return nil, err
 	}
 	if b.Verbose == nil {
 		b.Verbose = io.Discard
 	}
 	mode, tap, err := runner.ParseNet(b.Net)
 	if err != nil {
-		return runner.Result{}, err
+		return nil, err
 	}
 	if mode == runner.NetUser {
 		fmt.Fprintln(b.Verbose, "kvm: no user-mode networking yet: the guest has no network device (use --net tap:NAME)")
 	}
+	m := &vm{kill: make(chan struct{}), done: make(chan struct{})}
 	cfg := Config{
 		Kernel: b.Kernel, Initrd: b.Initrd, Cmdline: b.Cmdline, Disk: b.Disk, Tap: tap,
 		CPUs: max(b.CPUs, 1), MemoryMiB: b.MemoryMiB, Console: b.Stdout,
-		Mark: b.Trace.Mark, StopTimeout: b.StopTimeout,
+		Mark: b.Trace.Mark, StopTimeout: b.StopTimeout, Kill: m.kill,
 	}
-	e, err := Run(ctx, cfg)
-	if e.FirstEntry > 0 {
-		fmt.Fprintf(b.Verbose, "kvm: first vCPU entry %.2f ms after start; RSS %d KiB, of which guest RAM %d KiB (VMM %d KiB)\n",
-			float64(e.FirstEntry.Microseconds())/1000, e.RSS>>10, e.GuestResident>>10, (e.RSS-e.GuestResident)>>10)
-	}
+	// The VM lives until Shutdown or Kill, not as long as ctx.
+	var vctx context.Context
+	vctx, m.shutdown = context.WithCancel(context.Background())
+	go func() {
+		defer close(m.done)
+		e, err := Run(vctx, cfg)
+		if e.FirstEntry > 0 {
+			fmt.Fprintf(b.Verbose, "kvm: first vCPU entry %.2f ms after start; RSS %d KiB, of which guest RAM %d KiB (VMM %d KiB)\n",
+				float64(e.FirstEntry.Microseconds())/1000, e.RSS>>10, e.GuestResident>>10, (e.RSS-e.GuestResident)>>10)
+		}
+		m.res, m.err = result(e, err)
+	}()
+	return m, nil
+}
+
+// result maps how Run ended to the runner's Result.
+func result(e Exit, err error) (runner.Result, error) {
 	switch {
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		return runner.Result{}, &runner.NoStatusError{How: e.How}
@@ -70,4 +86,37 @@ func (be *Backend) Run(ctx context.Context, b runner.Boot) (runner.Result, error
 		return runner.Result{}, &runner.NoStatusError{How: e.How}
 	}
 	return runner.Result{Status: e.Status}, nil
+}
+
+// vm is a VM running in this process (Run in a goroutine).
+type vm struct {
+	shutdown context.CancelFunc // presses the power button, stops after the grace
+	kill     chan struct{}
+	killOnce sync.Once
+	done     chan struct{} // closed when Run has returned and res, err are set
+	res      runner.Result
+	err      error
+}
+
+var _ runner.Machine = (*vm)(nil)
+
+func (m *vm) Wait() (runner.Result, error) {
+	<-m.done
+	return m.res, m.err
+}
+
+func (m *vm) Shutdown() error {
+	m.shutdown()
+	return nil
+}
+
+func (m *vm) Kill() error {
+	m.killOnce.Do(func() { close(m.kill) })
+	return nil
+}
+
+// Agent: this VMM has no agent port yet (a virtio-console multiport
+// device named contract.AgentPort).
+func (m *vm) Agent(ctx context.Context) (io.ReadWriteCloser, error) {
+	return nil, fmt.Errorf("kvm: %w: the agent port (%s) is not wired into this VMM yet; use --backend qemu", runner.ErrUnsupported, contract.AgentPort)
 }

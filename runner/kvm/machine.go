@@ -34,6 +34,8 @@ type Config struct {
 	// StopTimeout is the grace between the power button and a hard stop
 	// when Run's context is cancelled; 0 stops at once.
 	StopTimeout time.Duration
+	// Kill, when closed, stops the VM at once; nil never does.
+	Kill <-chan struct{}
 }
 
 // machine is a created VM: file descriptors, memory, vCPUs and devices.

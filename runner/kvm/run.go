@@ -31,6 +31,7 @@ const kickInterval = 10 * time.Millisecond
 // when Run returns. When ctx is cancelled the guest's ACPI power button
 // is pressed and the VM is stopped cfg.StopTimeout later if it is still
 // running (at once when StopTimeout is 0); Run then returns ctx's error.
+// Closing cfg.Kill stops the VM at once (Exit.How "was killed").
 func Run(ctx context.Context, cfg Config) (Exit, error) {
 	var first time.Duration
 	mark := cfg.Mark
@@ -68,8 +69,10 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	}
 	select {
 	case <-m.stop.done:
+	case <-cfg.Kill:
+		m.stop.set(outcome{how: howKilled})
 	case <-ctx.Done():
-		m.shutdown(ctx, cfg.StopTimeout)
+		m.shutdown(ctx, cfg.StopTimeout, cfg.Kill)
 	}
 	m.join(&wg)
 	if m.tap != nil {
@@ -92,8 +95,9 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 }
 
 // shutdown presses the power button and gives the guest grace to power
-// off (or report its status) before stopping it.
-func (m *machine) shutdown(ctx context.Context, grace time.Duration) {
+// off (or report its status) before stopping it; kill cuts the grace
+// short.
+func (m *machine) shutdown(ctx context.Context, grace time.Duration, kill <-chan struct{}) {
 	if grace > 0 {
 		m.mark("kvm: power button pressed")
 		m.pressPowerButton()
@@ -101,6 +105,9 @@ func (m *machine) shutdown(ctx context.Context, grace time.Duration) {
 		defer t.Stop()
 		select {
 		case <-m.stop.done:
+			return
+		case <-kill:
+			m.stop.set(outcome{how: howKilled})
 			return
 		case <-t.C:
 		}

@@ -10,6 +10,7 @@ const (
 	howTriple   = "triple-faulted (reset)"
 	howCrash    = "crashed"
 	howStopped  = "was stopped"
+	howKilled   = "was killed"
 )
 
 // outcome is the first reason the VM stopped.

@@ -64,7 +64,7 @@ func TestVMArtifact(t *testing.T) {
 			}()
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
-			got, err := runner.Run(ctx, path, runner.Options{Backend: "qemu", Net: "none", Stdout: &out, Trace: &trace, Verbose: testLog{t}})
+			got, err := runner.Run(ctx, path, runner.Config{Backend: "qemu", Net: "none", Stdout: &out, Trace: &trace, Verbose: testLog{t}})
 			t.Logf("trace:\n%s", trace.String())
 			if strings.Contains(out.String(), "no-pod-disk") {
 				t.Skipf("the kernel finds no virtio disk: %q", out.String())

@@ -29,7 +29,7 @@ func BenchmarkBoot(b *testing.B) {
 			start := time.Now()
 			seen := make(chan time.Duration, 1)
 			go func() { <-w.seen; seen <- time.Since(start) }()
-			_, err := (&Backend{Machine: m}).Run(context.Background(), boot)
+			_, err := backendRun(&Backend{Machine: m}, context.Background(), boot)
 			select {
 			case d := <-seen:
 				times[m] = append(times[m], d)

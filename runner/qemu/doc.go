@@ -27,9 +27,9 @@
 // isa-debug-exit at contract.ExitPort: QEMU exits with (B<<1)|1, so only 7
 // bits survive; the runner prefers the console's exit line.
 //
-// Stopping: when the context is cancelled the backend sends
-// system_powerdown over a QMP socket (a tiny client, qmp.go), waits
-// Boot.StopTimeout, then kills QEMU. QEMU runs in its own process group so
+// Stopping: Machine.Shutdown sends system_powerdown over a QMP socket (a
+// tiny client, qmp.go), again every 3 s, waits Boot.StopTimeout, then
+// kills QEMU; Machine.Kill kills it at once. QEMU runs in its own process group so
 // a terminal's Ctrl-C reaches hyperboot, not QEMU, and it is killed if
 // hyperboot dies. -no-reboot turns a guest reset or triple fault into an
 // exit, reported as runner.ErrNoStatus ("guest reset without reporting a

@@ -13,13 +13,14 @@ import (
 
 // exit is how a QEMU process ended.
 type exit struct {
-	err      error         // from cmd.Wait
-	reason   string        // the last SHUTDOWN event's reason, if any
-	killed   bool          // we killed it after the stop timeout
-	reset    bool          // we killed it because the guest reset
-	grace    time.Duration // the stop timeout, for the message
-	stderr   string        // the end of QEMU's stderr
-	stopping bool          // a power-down had been requested
+	err       error         // from cmd.Wait
+	reason    string        // the last SHUTDOWN event's reason, if any
+	killed    bool          // we killed it after the stop timeout
+	killedNow bool          // we killed it because Kill asked
+	reset     bool          // we killed it because the guest reset
+	grace     time.Duration // the stop timeout, for the message
+	stderr    string        // the end of QEMU's stderr
+	stopping  bool          // a power-down had been requested
 }
 
 // status maps QEMU's exit to the pod's status: isa-debug-exit makes QEMU
@@ -30,6 +31,9 @@ type exit struct {
 func (e exit) status() (int, error) {
 	if e.reset {
 		return 0, &runner.NoStatusError{How: "reset"}
+	}
+	if e.killedNow {
+		return 0, &runner.NoStatusError{How: "was killed"}
 	}
 	if e.killed {
 		return 0, &runner.NoStatusError{How: fmt.Sprintf("did not stop within %v of the power-down request and was killed", e.grace)}

@@ -68,6 +68,18 @@ func fakeQEMU(mode string, args []string) int {
 	}
 }
 
+// backendRun boots b on q alone, without the runner's console: Start,
+// Shutdown when ctx is done, Wait.
+func backendRun(q *Backend, ctx context.Context, b runner.Boot) (runner.Result, error) {
+	m, err := q.Start(ctx, b)
+	if err != nil {
+		return runner.Result{}, err
+	}
+	stop := context.AfterFunc(ctx, func() { m.Shutdown() })
+	defer stop()
+	return m.Wait()
+}
+
 func fakeRun(t *testing.T, mode string, ctx context.Context, grace time.Duration) (int, string, error) {
 	t.Helper()
 	exe, err := os.Executable()
@@ -102,6 +114,23 @@ func TestSupervise(t *testing.T) {
 		_, out, err := fakeRun(t, "ignore", ctx, 500*time.Millisecond)
 		if !errors.Is(err, runner.ErrNoStatus) || !strings.Contains(err.Error(), "killed") {
 			t.Fatalf("BootWith: %v (console %q); want killed after the stop timeout", err, out)
+		}
+	})
+	t.Run("Kill ends it at once", func(t *testing.T) {
+		exe, err := os.Executable()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("FAKE_QEMU_MODE", "ignore")
+		var out bytes.Buffer
+		m, err := (&Backend{Binary: exe, Machine: Microvm, Accel: AccelTCG}).Start(testCtx(t), runner.Boot{Kernel: "bzImage", Net: "none", Stdout: &out, StopTimeout: time.Hour, Verbose: testLog{t}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Shutdown() // ignored by this guest; Kill does not wait for the hour
+		time.AfterFunc(300*time.Millisecond, func() { m.Kill() })
+		if _, err := m.Wait(); !errors.Is(err, runner.ErrNoStatus) || !strings.Contains(err.Error(), "guest was killed") {
+			t.Fatalf("Wait after Kill: %v (console %q); want the guest killed", err, out.String())
 		}
 	})
 	t.Run("qemu's own error", func(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 	"github.com/hyperbuild/hyper/runner"
 )
 
-// DefaultStopTimeout is how long Run waits after a power-down request
+// DefaultStopTimeout is how long Shutdown waits for the guest to stop
 // when the Boot does not say.
 const DefaultStopTimeout = 10 * time.Second
 
@@ -22,11 +22,11 @@ const DefaultStopTimeout = 10 * time.Second
 // for the guest to stop.
 const repress = 3 * time.Second
 
-// Run boots b and waits for the VM to stop (see the package doc).
-func (q *Backend) Run(ctx context.Context, b runner.Boot) (runner.Result, error) {
+// Start boots b and returns the running QEMU (see the package doc).
+func (q *Backend) Start(ctx context.Context, b runner.Boot) (runner.Machine, error) {
 	bin, err := q.binary()
 	if err != nil {
-		return runner.Result{}, err
+		return nil, err
 	}
 	if b.Verbose == nil {
 		b.Verbose = io.Discard
@@ -40,13 +40,13 @@ func (q *Backend) Run(ctx context.Context, b runner.Boot) (runner.Result, error)
 	machine, accel, why := q.choose()
 	work, err := scratch.New("", runner.ScratchPrefix+"qemu-")
 	if err != nil {
-		return runner.Result{}, fmt.Errorf("a directory for the QMP socket: %w", err)
+		return nil, fmt.Errorf("a directory for the QMP socket: %w", err)
 	}
-	defer work.Close()
 	c := config{Machine: machine, Accel: accel, TSCkHz: hostTSCkHz(), QMP: work.Join("qmp.sock"), Boot: b}
 	argv, err := args(c)
 	if err != nil {
-		return runner.Result{}, err
+		work.Close()
+		return nil, err
 	}
 	if why != "" {
 		fmt.Fprintf(b.Verbose, "qemu: accelerator: %s\n", why)
@@ -55,11 +55,16 @@ func (q *Backend) Run(ctx context.Context, b runner.Boot) (runner.Result, error)
 	b.Trace.Mark("qemu: starting %s, %s, %d vCPU, %d MiB", machine, accel, max(b.CPUs, 1), b.MemoryMiB)
 	v, err := start(bin, argv, c.QMP, b)
 	if err != nil {
-		return runner.Result{}, err
+		work.Close()
+		return nil, err
 	}
-	ex := v.supervise(ctx)
-	st, err := ex.status()
-	return runner.Result{Status: st}, err
+	go func() {
+		ex := v.supervise()
+		v.status, v.err = ex.status()
+		work.Close()
+		close(v.finished)
+	}()
+	return v, nil
 }
 
 // vm is one running QEMU and what the backend learns about it.
@@ -72,13 +77,50 @@ type vm struct {
 	qstop  context.CancelFunc
 	resets chan struct{} // a RESET event: the guest rebooted despite -no-reboot
 
+	shutdown, kill sync.Once
+	stopReq        chan struct{} // closed by Shutdown
+	killReq        chan struct{} // closed by Kill
+
+	finished chan struct{} // closed when QEMU is gone and status, err are set
+	status   int
+	err      error
+
 	mu     sync.Mutex
 	reason string // the last SHUTDOWN event's reason
 }
 
+var _ runner.Machine = (*vm)(nil)
+
+// Wait waits for QEMU to exit and maps how it ended to a status.
+func (v *vm) Wait() (runner.Result, error) {
+	<-v.finished
+	return runner.Result{Status: v.status}, v.err
+}
+
+// Shutdown presses the power button (again every repress) and kills QEMU
+// after the stop timeout.
+func (v *vm) Shutdown() error {
+	v.shutdown.Do(func() { close(v.stopReq) })
+	return nil
+}
+
+// Kill kills QEMU now.
+func (v *vm) Kill() error {
+	v.kill.Do(func() { close(v.killReq) })
+	return nil
+}
+
+// Agent is not wired yet.
+func (v *vm) Agent(ctx context.Context) (io.ReadWriteCloser, error) {
+	return nil, fmt.Errorf("qemu: the agent port: %w", runner.ErrUnsupported)
+}
+
 // start runs QEMU and begins connecting to its QMP socket.
 func start(bin string, argv []string, qmpPath string, b runner.Boot) (*vm, error) {
-	v := &vm{b: b, stderr: &tail{max: 8 << 10, also: b.Verbose}, waited: make(chan error, 1), dialed: make(chan *qmp, 1), resets: make(chan struct{}, 1)}
+	v := &vm{
+		b: b, stderr: &tail{max: 8 << 10, also: b.Verbose}, waited: make(chan error, 1), dialed: make(chan *qmp, 1), resets: make(chan struct{}, 1),
+		stopReq: make(chan struct{}), killReq: make(chan struct{}), finished: make(chan struct{}),
+	}
 	v.cmd = exec.Command(bin, argv...)
 	v.cmd.Stdout = b.Stdout
 	v.cmd.Stderr = v.stderr
@@ -120,16 +162,17 @@ func (v *vm) onEvent(e qmpEvent) {
 	}
 }
 
-// supervise waits for QEMU to exit. When ctx is cancelled it presses the
-// power button (again every repress, as a press during early boot is
-// lost), and kills QEMU after the stop timeout.
-func (v *vm) supervise(ctx context.Context) exit {
+// supervise waits for QEMU to exit. On Shutdown it presses the power
+// button (again every repress, as a press during early boot is lost), and
+// kills QEMU after the stop timeout; on Kill it kills QEMU at once.
+func (v *vm) supervise() exit {
 	var (
 		monitor *qmp
 		ex      = exit{grace: v.b.StopTimeout}
 		timeout <-chan time.Time
 		again   <-chan time.Time
-		cancel  = ctx.Done()
+		cancel  = v.stopReq
+		kill    = v.killReq
 		dialed  = v.dialed
 	)
 	press := func() {
@@ -165,6 +208,11 @@ loop:
 			// path a kernel can take on microvm (seen 2 runs in 6 of
 			// `reboot -f`): stop a guest that would boot again, and again.
 			ex.reset = true
+			_ = syscall.Kill(-v.cmd.Process.Pid, syscall.SIGKILL)
+		case <-kill:
+			kill = nil
+			ex.killedNow = true
+			v.b.Trace.Mark("qemu: killed")
 			_ = syscall.Kill(-v.cmd.Process.Pid, syscall.SIGKILL)
 		case <-timeout:
 			ex.killed = true

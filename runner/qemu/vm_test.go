@@ -180,7 +180,7 @@ func TestVMExitStatus(t *testing.T) {
 func TestVMExitPort(t *testing.T) {
 	var out bytes.Buffer
 	b := testBoot(t, "[ -e /dev/port ] && echo devport=yes\npod_exit 137\n", &out)
-	res, err := (&Backend{}).Run(testCtx(t), b)
+	res, err := backendRun(&Backend{}, testCtx(t), b)
 	if !strings.Contains(out.String(), "devport=yes") {
 		t.Skipf("the kernel has no /dev/port (CONFIG_DEVPORT): %q, %v", out.String(), err)
 	}
@@ -202,7 +202,7 @@ func TestVMMissingKernel(t *testing.T) {
 	var out bytes.Buffer
 	b := testBoot(t, "pod_exit 0\n", &out)
 	b.Kernel = filepath.Join(t.TempDir(), "no-such-bzImage")
-	_, err := (&Backend{}).Run(testCtx(t), b)
+	_, err := backendRun(&Backend{}, testCtx(t), b)
 	if err == nil || errors.Is(err, runner.ErrNoStatus) || !strings.Contains(err.Error(), "no-such-bzImage") {
 		t.Fatalf("Run with a missing kernel: %v; want QEMU's error naming the file", err)
 	}

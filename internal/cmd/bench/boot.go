@@ -72,7 +72,7 @@ func (b *bench) boot() error {
 	hyper, err := median(b.runs, func() (measured, error) {
 		fl := &firstLine{marker: "hello from hyper", start: time.Now()}
 		trace.Reset()
-		_, err := runner.Run(context.Background(), img, runner.Options{Backend: "qemu", Stdout: fl, Trace: &trace})
+		_, err := runner.Run(context.Background(), img, runner.Config{Backend: "qemu", Stdout: fl, Trace: &trace})
 		return measured{wall: fl.at}, firstErr(err, fl)
 	})
 	if err != nil {

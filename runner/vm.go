@@ -1,0 +1,134 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+// VM is a running pod: its virtual machine, the console filter between
+// the guest and the caller's Stdout and Stderr, and what the runner made
+// for it (the scratch directory with the kernel and initrd), which goes
+// when the VM stops. Its methods are safe to call from several
+// goroutines.
+type VM struct {
+	backend string
+	m       Machine
+	verbose io.Writer
+	done    chan struct{}
+
+	// Set before done is closed.
+	status int
+	err    error
+}
+
+// StartWith boots b on backend be and returns the running VM. It puts the
+// console filter between the guest and b.Stdout and b.Stderr (see
+// Console). cleanup, when not nil, runs once the VM has stopped, or at
+// once when the start fails.
+func StartWith(ctx context.Context, be Backend, b Boot) (*VM, error) {
+	return startWith(ctx, be, b, nil)
+}
+
+func startWith(ctx context.Context, be Backend, b Boot, cleanup func()) (*VM, error) {
+	if cleanup == nil {
+		cleanup = func() {}
+	}
+	if b.Verbose == nil {
+		b.Verbose = io.Discard
+	}
+	con := NewConsole(b.Stdout, b.Stderr, b.Containers, b.Trace)
+	b.Stdout, b.Stderr = con, nil
+	m, err := be.Start(ctx, b)
+	if err != nil {
+		con.Close()
+		cleanup()
+		return nil, fmt.Errorf("running the pod with the %s backend: %w", be.Name(), err)
+	}
+	v := &VM{backend: be.Name(), m: m, verbose: b.Verbose, done: make(chan struct{})}
+	go v.wait(con, cleanup)
+	return v, nil
+}
+
+// wait waits for the machine and decides the pod's status: from the
+// console's exit line when the guest printed one (all 8 bits), else from
+// the backend's exit port.
+func (v *VM) wait(con *Console, cleanup func()) {
+	res, err := v.m.Wait()
+	con.Close()
+	if st, ok := con.Status(); ok {
+		if err != nil {
+			fmt.Fprintf(v.verbose, "%s: %v (after the pod reported status %d)\n", v.backend, err, st)
+		}
+		v.status = st
+	} else if err != nil {
+		v.err = fmt.Errorf("running the pod with the %s backend: %w", v.backend, err)
+	} else {
+		fmt.Fprintf(v.verbose, "%s: no exit line on the console; status %d from the exit port\n", v.backend, res.Status)
+		v.status = res.Status
+	}
+	cleanup()
+	close(v.done)
+}
+
+// Wait blocks until the VM has stopped and returns the pod's exit status
+// (the first non-zero container status; 128+N for a container killed by
+// signal N), or an error matching ErrNoStatus when the guest stopped
+// without reporting one, or another error when the VM failed.
+func (v *VM) Wait() (status int, err error) {
+	<-v.done
+	return v.status, v.err
+}
+
+// Done is closed when the VM has stopped and Wait returns at once.
+func (v *VM) Done() <-chan struct{} { return v.done }
+
+// Shutdown stops the pod gracefully: the guest's power button, which
+// hyperstart turns into each container's stop signal and, after its stop
+// timeout, SIGKILL; the VM is killed if it still runs the pod's stop
+// timeout later (the longest container stop timeout plus 10 s). It
+// returns at once; Wait says how the pod ended.
+func (v *VM) Shutdown() error {
+	if v.stopped() {
+		return nil
+	}
+	return v.m.Shutdown()
+}
+
+// Kill ends the VM now.
+func (v *VM) Kill() error {
+	if v.stopped() {
+		return nil
+	}
+	return v.m.Kill()
+}
+
+func (v *VM) stopped() bool {
+	select {
+	case <-v.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// BootWith boots b on be and returns the pod's exit status (StartWith,
+// then Wait); cancelling ctx shuts the pod down (VM.Shutdown).
+func BootWith(ctx context.Context, be Backend, b Boot) (int, error) {
+	v, err := StartWith(ctx, be, b)
+	if err != nil {
+		return 0, err
+	}
+	return v.waitOrShutdown(ctx)
+}
+
+// waitOrShutdown waits for the VM, shutting it down when ctx is done.
+func (v *VM) waitOrShutdown(ctx context.Context) (int, error) {
+	stop := context.AfterFunc(ctx, func() {
+		if err := v.Shutdown(); err != nil {
+			fmt.Fprintf(v.verbose, "%s: stopping: %v\n", v.backend, err)
+		}
+	})
+	defer stop()
+	return v.Wait()
+}
