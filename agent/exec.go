@@ -139,7 +139,9 @@ type writeError struct {
 	err    error
 }
 
-func (e *writeError) Error() string { return "writing the process's " + e.stream + ": " + e.err.Error() }
+func (e *writeError) Error() string {
+	return "writing the process's " + e.stream + ": " + e.err.Error()
+}
 func (e *writeError) Unwrap() error { return e.err }
 
 // readExec reads an exec's output frames up to its exit status.
