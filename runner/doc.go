@@ -30,9 +30,10 @@
 // or, to keep the pod running while doing something else with it:
 //
 //	vm, err := runner.Start(ctx, "web.img", runner.Config{Stdout: logs})
-//	...
+//	c, err := vm.Agent(ctx)  // the guest's agent (package agent), once it answers
+//	status, err := c.Exec(ctx, "web", contract.ExecRequest{Args: []string{"true"}}, agent.ExecIO{})
 //	vm.Shutdown()            // graceful; vm.Kill() ends it now
-//	status, err := vm.Wait() // or <-vm.Done()
+//	status, err = vm.Wait()  // or <-vm.Done()
 //
 // Run is Start + Wait (a cancelled ctx calls Shutdown); Start is Open +
 // Choose + StartWith:

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,6 +28,9 @@ type fake struct {
 	status  int
 	err     error
 	hold    bool
+	// agent, when not nil, is the guest's end of the agent port: the
+	// machine's Agent returns the other end of a pipe to it.
+	agent func(guest net.Conn)
 
 	got      Boot
 	kernel   []byte // the kernel file's content during Start
@@ -91,7 +95,12 @@ func (m *fakeMachine) request(how string) error {
 }
 
 func (m *fakeMachine) Agent(ctx context.Context) (io.ReadWriteCloser, error) {
-	return nil, fmt.Errorf("fake: %w", ErrUnsupported)
+	if m.f.agent == nil {
+		return nil, fmt.Errorf("fake: %w", ErrUnsupported)
+	}
+	host, guest := net.Pipe()
+	go m.f.agent(guest)
+	return host, nil
 }
 
 // withBackends replaces the registry for one test.

@@ -2,8 +2,11 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+
+	"github.com/hyperbuild/hyper/agent"
 )
 
 // VM is a running pod: its virtual machine, the console filter between
@@ -15,7 +18,13 @@ type VM struct {
 	backend string
 	m       Machine
 	verbose io.Writer
-	done    chan struct{}
+	exited  chan struct{} // closed when the machine has stopped
+	done    chan struct{} // closed when, besides, the run's files are gone
+
+	// agentSem guards agent: one caller at a time dials and pings.
+	agentSem chan struct{}
+	agent    *agent.Client
+	agentUp  bool // agent has answered ping
 
 	// Set before done is closed.
 	status int
@@ -45,7 +54,7 @@ func startWith(ctx context.Context, be Backend, b Boot, cleanup func()) (*VM, er
 		cleanup()
 		return nil, fmt.Errorf("running the pod with the %s backend: %w", be.Name(), err)
 	}
-	v := &VM{backend: be.Name(), m: m, verbose: b.Verbose, done: make(chan struct{})}
+	v := &VM{backend: be.Name(), m: m, verbose: b.Verbose, exited: make(chan struct{}), done: make(chan struct{}), agentSem: make(chan struct{}, 1)}
 	go v.wait(con, cleanup)
 	return v, nil
 }
@@ -55,6 +64,7 @@ func startWith(ctx context.Context, be Backend, b Boot, cleanup func()) (*VM, er
 // the backend's exit port.
 func (v *VM) wait(con *Console, cleanup func()) {
 	res, err := v.m.Wait()
+	close(v.exited)
 	con.Close()
 	if st, ok := con.Status(); ok {
 		if err != nil {
@@ -67,6 +77,11 @@ func (v *VM) wait(con *Console, cleanup func()) {
 		fmt.Fprintf(v.verbose, "%s: no exit line on the console; status %d from the exit port\n", v.backend, res.Status)
 		v.status = res.Status
 	}
+	v.agentSem <- struct{}{}
+	if v.agent != nil {
+		v.agent.Close()
+	}
+	<-v.agentSem
 	cleanup()
 	close(v.done)
 }
@@ -101,6 +116,83 @@ func (v *VM) Kill() error {
 		return nil
 	}
 	return v.m.Kill()
+}
+
+// Agent returns the client of the guest's agent (package agent) once it
+// answers ping: the control channel for list, exec, logs, events, signal,
+// stop and shutdown. It waits for the guest to boot that far until ctx is
+// done; the error then matches ErrNoAgent (a hyperstart without an
+// agent, or one still booting), and a later call goes on waiting on the
+// same connection. Every caller gets the same client: do not Close it,
+// the VM does when it stops (Agent then returns ErrStopped).
+func (v *VM) Agent(ctx context.Context) (*agent.Client, error) {
+	if v.stopped() {
+		return nil, ErrStopped
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-v.exited:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	select {
+	case v.agentSem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, v.agentErr(ctx, nil)
+	}
+	defer func() { <-v.agentSem }()
+	select {
+	case <-v.exited:
+		return nil, ErrStopped
+	default:
+	}
+	if v.agent != nil {
+		select {
+		case <-v.agent.Done(): // the connection broke, or a caller closed it
+			v.agent, v.agentUp = nil, false
+		default:
+		}
+	}
+	if v.agent == nil {
+		rwc, err := v.m.Agent(ctx)
+		if err != nil {
+			return nil, v.agentErr(ctx, err)
+		}
+		if v.agent, err = agent.Dial(rwc); err != nil {
+			rwc.Close()
+			return nil, err
+		}
+	}
+	if !v.agentUp {
+		// A ping that times out stays on the connection, which is kept:
+		// closing it while the guest reads could hand the guest half a
+		// session.
+		if err := v.agent.Ping(ctx); err != nil {
+			return nil, v.agentErr(ctx, err)
+		}
+		v.agentUp = true
+	}
+	return v.agent, nil
+}
+
+// agentErr says why Agent failed: the VM stopped, ctx ended before the
+// guest answered, or err.
+func (v *VM) agentErr(ctx context.Context, err error) error {
+	select {
+	case <-v.exited:
+		return ErrStopped
+	default:
+	}
+	switch {
+	case errors.Is(err, ErrUnsupported) || errors.Is(err, agent.ErrVersion):
+		return err
+	case ctx.Err() != nil:
+		return fmt.Errorf("%w within the time given (%w): a hyperstart without an agent (rebuild the artifact with this hyperbuild), or a guest that has not booted that far", ErrNoAgent, ctx.Err())
+	}
+	return fmt.Errorf("%w: %w", ErrNoAgent, err)
 }
 
 func (v *VM) stopped() bool {

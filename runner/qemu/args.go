@@ -37,6 +37,7 @@ type config struct {
 	Accel   string
 	TSCkHz  int64  // host TSC frequency; added as tsc_early_khz on microvm under TCG
 	QMP     string // QMP socket path; empty: none
+	Agent   string // the agent port's socket path; empty: no agent port
 	Boot    runner.Boot
 }
 
@@ -51,12 +52,12 @@ func args(c config) ([]string, error) {
 		return nil, fmt.Errorf("publishing ports needs --net user, not %q: %w", b.Net, runner.ErrUnsupported)
 	}
 	machine := c.Machine
-	var blk, netdev string
+	var blk, netdev, serial string
 	switch machine {
 	case Microvm:
-		blk, netdev = "virtio-blk-device", "virtio-net-device"
+		blk, netdev, serial = "virtio-blk-device", "virtio-net-device", "virtio-serial-device"
 	case Q35, PC:
-		blk, netdev = "virtio-blk-pci", "virtio-net-pci,romfile="
+		blk, netdev, serial = "virtio-blk-pci", "virtio-net-pci,romfile=", "virtio-serial-pci"
 	default:
 		return nil, fmt.Errorf("machine type %q: %w (want %s, %s or %s)", machine, runner.ErrUnsupported, Microvm, Q35, PC)
 	}
@@ -104,6 +105,16 @@ func args(c config) ([]string, error) {
 		a = append(a, "-netdev", nd, "-device", netdev+",netdev=net0")
 	case runner.NetTap:
 		a = append(a, "-netdev", "tap,id=net0,ifname="+escapeOpt(tap)+",script=no,downscript=no", "-device", netdev+",netdev=net0")
+	}
+	if c.Agent != "" {
+		// The agent's channel: a virtio-serial port the guest finds by
+		// its name, on a unix socket QEMU listens on without waiting; the
+		// guest's writes block until the host connects, the host's wait
+		// in the socket until the guest opens the port.
+		a = append(a,
+			"-device", serial,
+			"-chardev", "socket,id=agent,path="+escapeOpt(c.Agent)+",server=on,wait=off",
+			"-device", "virtserialport,chardev=agent,name="+contract.AgentPort)
 	}
 	if c.QMP != "" {
 		a = append(a, "-qmp", "unix:"+escapeOpt(c.QMP)+",server=on,wait=off")

@@ -30,7 +30,7 @@ func TestArgs(t *testing.T) {
 	}{
 		{
 			name: "microvm tcg",
-			c:    config{Machine: Microvm, Accel: AccelTCG, TSCkHz: 2596138, QMP: "/t/qmp.sock", Boot: base},
+			c:    config{Machine: Microvm, Accel: AccelTCG, TSCkHz: 2596138, QMP: "/t/qmp.sock", Agent: "/t/agent.sock", Boot: base},
 			want: [][]string{
 				{"-machine", "microvm"}, {"-accel", "tcg", "-cpu", "max"}, {"-smp", "2"}, {"-m", "512"}, {"-no-reboot"},
 				{"-serial", "chardev:console"}, {"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"},
@@ -39,19 +39,21 @@ func TestArgs(t *testing.T) {
 				{"-drive", "file=/a/web.img,format=raw,if=none,id=pod,readonly=on", "-device", "virtio-blk-device,drive=pod"},
 				{"-netdev", "user,id=net0", "-device", "virtio-net-device,netdev=net0"},
 				{"-qmp", "unix:/t/qmp.sock,server=on,wait=off"},
+				{"-device", "virtio-serial-device", "-chardev", "socket,id=agent,path=/t/agent.sock,server=on,wait=off", "-device", "virtserialport,chardev=agent,name=org.hyper.agent.0"},
 			},
 		},
 		{
 			name:    "microvm kvm: no tsc_early_khz",
 			c:       config{Machine: Microvm, Accel: AccelKVM, TSCkHz: 2596138, Boot: base},
 			want:    [][]string{{"-accel", "kvm", "-cpu", "host"}, {"-append", "console=ttyS0 quiet hyper.ip=10.0.2.15/24 hyper.gw=10.0.2.2 hyper.dns=10.0.2.3 pci=off reboot=t"}},
-			notWant: []string{"-qmp"},
+			notWant: []string{"-qmp", "virtio-serial-device"},
 		},
 		{
 			name: "q35 with ports",
-			c:    config{Machine: Q35, Accel: AccelTCG, TSCkHz: 1000, Boot: withPorts},
+			c:    config{Machine: Q35, Accel: AccelTCG, TSCkHz: 1000, Agent: "/t/a,b.sock", Boot: withPorts},
 			want: [][]string{
 				{"-machine", "q35"}, {"-device", "virtio-blk-pci,drive=pod"},
+				{"-device", "virtio-serial-pci", "-chardev", "socket,id=agent,path=/t/a,,b.sock,server=on,wait=off"},
 				// Loopback unless asked: hostfwd=tcp::8080 would listen on every interface.
 				{"-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:127.0.0.1:5353-:53,hostfwd=tcp:127.0.0.1:2222-:22", "-device", "virtio-net-pci,romfile=,netdev=net0"},
 				{"-append", "console=ttyS0 quiet hyper.ip=10.0.2.15/24 hyper.gw=10.0.2.2 hyper.dns=10.0.2.3"},

@@ -33,7 +33,17 @@
 // a terminal's Ctrl-C reaches hyperboot, not QEMU, and it is killed if
 // hyperboot dies. -no-reboot turns a guest reset or triple fault into an
 // exit, reported as runner.ErrNoStatus ("guest reset without reporting a
-// status"). The temporary directory holding the QMP socket is removed.
+// status"). The temporary directory holding the QMP and agent sockets is
+// removed.
+//
+// The agent's channel (contract/agent.go) is a virtio-serial port named
+// contract.AgentPort (virtio-serial-device on microvm, virtio-serial-pci
+// on q35 and pc) on a socket chardev QEMU serves, without waiting, at
+// agent.sock in the same 0700 directory (the socket itself 0600):
+// Machine.Agent connects to it. QEMU reads the host's bytes only once the
+// guest has opened the port, so a client may connect and send before the
+// guest is up; a guest without an agent never opens it, and the pod runs
+// as before.
 //
 // The full QEMU command line is written to Boot.Verbose (hyperboot -v), so
 // a failing boot can be reproduced by hand. HYPERBOOT_QEMU_MACHINE and

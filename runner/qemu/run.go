@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -42,7 +44,7 @@ func (q *Backend) Start(ctx context.Context, b runner.Boot) (runner.Machine, err
 	if err != nil {
 		return nil, fmt.Errorf("a directory for the QMP socket: %w", err)
 	}
-	c := config{Machine: machine, Accel: accel, TSCkHz: hostTSCkHz(), QMP: work.Join("qmp.sock"), Boot: b}
+	c := config{Machine: machine, Accel: accel, TSCkHz: hostTSCkHz(), QMP: work.Join("qmp.sock"), Agent: work.Join("agent.sock"), Boot: b}
 	argv, err := args(c)
 	if err != nil {
 		work.Close()
@@ -58,6 +60,7 @@ func (q *Backend) Start(ctx context.Context, b runner.Boot) (runner.Machine, err
 		work.Close()
 		return nil, err
 	}
+	v.agentPath = c.Agent
 	go func() {
 		ex := v.supervise()
 		v.status, v.err = ex.status()
@@ -80,6 +83,8 @@ type vm struct {
 	shutdown, kill sync.Once
 	stopReq        chan struct{} // closed by Shutdown
 	killReq        chan struct{} // closed by Kill
+
+	agentPath string // the agent port's unix socket, in the scratch directory
 
 	finished chan struct{} // closed when QEMU is gone and status, err are set
 	status   int
@@ -110,9 +115,25 @@ func (v *vm) Kill() error {
 	return nil
 }
 
-// Agent is not wired yet.
+// Agent connects to the agent port's socket, waiting for QEMU to create
+// it. The socket lives in the run's private (0700) scratch directory and
+// is made 0600 as well.
 func (v *vm) Agent(ctx context.Context) (io.ReadWriteCloser, error) {
-	return nil, fmt.Errorf("qemu: the agent port: %w", runner.ErrUnsupported)
+	var d net.Dialer
+	for {
+		c, err := d.DialContext(ctx, "unix", v.agentPath)
+		if err == nil {
+			os.Chmod(v.agentPath, 0o600)
+			return c, nil
+		}
+		select {
+		case <-v.finished:
+			return nil, fmt.Errorf("qemu: the agent port: %w", runner.ErrStopped)
+		case <-ctx.Done():
+			return nil, fmt.Errorf("qemu: connecting to the agent port %s: %w (%w)", v.agentPath, ctx.Err(), err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // start runs QEMU and begins connecting to its QMP socket.
