@@ -54,6 +54,9 @@ type Boot struct {
 	// tells a container's lines from the kernel's (nil: every line goes
 	// to Stderr as it is).
 	Containers []string
+	// Names: the console shows "NAME | " even with one container
+	// (Config.Names).
+	Names bool
 	// Trace is the boot timeline; nil unless tracing. Its methods are safe
 	// on a nil *Timeline, so backends call b.Trace.Mark(...) unconditionally.
 	Trace *Timeline

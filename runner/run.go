@@ -51,6 +51,11 @@ type Config struct {
 	// kernel's messages and the runner's own (where each published port
 	// listens); nil: Stdout.
 	Stderr io.Writer
+	// Names puts "NAME | " before each container line even in a pod of
+	// one container, so that a program reading Stdout and Stderr (hyperd)
+	// tells each container's lines, and its stderr from the kernel's and
+	// hyperstart's messages, apart.
+	Names bool
 	// Trace, when not nil, receives the boot timeline as it happens, and
 	// hyperstart is asked for its debug steps (contract.CmdlineDebug).
 	Trace io.Writer
@@ -183,6 +188,7 @@ func bootFor(m disk.Manifest, cmdline string, opts Config) Boot {
 		StopTimeout: opts.StopTimeout,
 		Stdout:      opts.Stdout,
 		Stderr:      opts.Stderr,
+		Names:       opts.Names,
 	}
 	for _, c := range m.Containers {
 		b.Containers = append(b.Containers, c.Name)

@@ -468,3 +468,23 @@ func TestStart(t *testing.T) {
 		}
 	})
 }
+
+// Names shows "NAME | " on a pod of one container, for hyperd, which
+// tells its container's stderr from hyperstart's messages by it.
+func TestBootWithNames(t *testing.T) {
+	console := "hello | out\nhello ! err\nhyperstart: starting\nHYPER-POD-EXIT status=0\n"
+	for _, names := range []bool{false, true} {
+		var out, errb bytes.Buffer
+		be := &fake{name: "fake", console: console}
+		if _, err := BootWith(context.Background(), be, Boot{Stdout: &out, Stderr: &errb, Containers: []string{"hello"}, Names: names}); err != nil {
+			t.Fatal(err)
+		}
+		wantOut, wantErr := "out\n", "err\nhyperstart: starting\n"
+		if names {
+			wantOut, wantErr = "hello | out\n", "hello | err\nhyperstart: starting\n"
+		}
+		if out.String() != wantOut || errb.String() != wantErr {
+			t.Errorf("Names=%v: stdout %q, stderr %q; want %q, %q", names, out.String(), errb.String(), wantOut, wantErr)
+		}
+	}
+}

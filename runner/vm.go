@@ -47,6 +47,7 @@ func startWith(ctx context.Context, be Backend, b Boot, cleanup func()) (*VM, er
 		b.Verbose = io.Discard
 	}
 	con := NewConsole(b.Stdout, b.Stderr, b.Containers, b.Trace)
+	con.shown = con.shown || b.Names
 	b.Stdout, b.Stderr = con, nil
 	m, err := be.Start(ctx, b)
 	if err != nil {
