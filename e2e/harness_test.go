@@ -22,7 +22,7 @@ import (
 )
 
 // requireVM skips unless a pod can be built and booted here.
-func requireVM(t *testing.T) {
+func requireVM(t testing.TB) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("VM boot: skipped with -short")
@@ -40,7 +40,7 @@ func requireVM(t *testing.T) {
 
 // busyboxLayout writes busybox as an OCI layout tagged 1.36 and returns
 // the reference.
-func busyboxLayout(t *testing.T) string {
+func busyboxLayout(t testing.TB) string {
 	t.Helper()
 	ref, err := testimage.BusyboxLayout(filepath.Join(t.TempDir(), "busybox-oci"), "1.36")
 	if err != nil {
@@ -50,7 +50,7 @@ func busyboxLayout(t *testing.T) string {
 }
 
 // build loads a pod file and builds it with the real hyperstart.
-func build(t *testing.T, path string, vars map[string]string) string {
+func build(t testing.TB, path string, vars map[string]string) string {
 	t.Helper()
 	pod, diags := spec.NewLoader(spec.WithVars(vars)).Load(path)
 	if diags.HasErrors() {
