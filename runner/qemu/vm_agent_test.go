@@ -2,6 +2,8 @@ package qemu
 
 import (
 	"bufio"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -31,16 +33,23 @@ func TestVMAgentPort(t *testing.T) {
 	for _, m := range []string{Microvm, Q35} {
 		t.Run(m, func(t *testing.T) {
 			out := newWatch("")
-			vm, err := (&Backend{Machine: m}).Start(testCtx(t), testBoot(t, agentEcho, out))
+			machine, err := (&Backend{Machine: m}).Start(testCtx(t), testBoot(t, agentEcho, out))
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer vm.Kill()
-			conn, err := vm.Agent(testCtx(t))
+			defer machine.Kill()
+			conn, err := machine.Agent(testCtx(t))
 			if err != nil {
 				t.Fatalf("Agent: %v (console %q)", err, out.String())
 			}
 			defer conn.Close()
+			// Nobody else on the host reaches the channel.
+			sock := machine.(*vm).agentPath
+			for path, want := range map[string]os.FileMode{sock: 0o600, filepath.Dir(sock): 0o700} {
+				if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != want {
+					t.Errorf("%s: %v, %v; want mode %v", path, fi.Mode(), err, want)
+				}
+			}
 			if _, err := conn.Write([]byte("hello\n")); err != nil {
 				t.Fatal(err)
 			}
@@ -57,7 +66,7 @@ func TestVMAgentPort(t *testing.T) {
 			case <-time.After(2 * time.Minute):
 				t.Fatalf("no answer on the agent port (console %q)", out.String())
 			}
-			res, err := vm.Wait()
+			res, err := machine.Wait()
 			if err != nil || res.Status != 0 || !strings.Contains(out.String(), "agent-port=/dev/vport") {
 				t.Errorf("Wait = %+v, %v; console %q", res, err, out.String())
 			}
