@@ -35,6 +35,13 @@
 // request kills at once. When a container's main process ends, what it
 // left running in its cgroup is killed, as Docker does.
 //
+// The Supervisor's state belongs to one loop that handles one event at a
+// time (an exit, a restart or kill timer, a stop request) and commands
+// from other goroutines: list, signal, stop or restart one container,
+// exec into one, subscribe to events, shut the pod down. A container
+// stopped on command stays stopped whatever its policy; restarting one
+// that has exited runs it again while the pod lives.
+//
 // The pod ends when no container runs and none will restart. Its status
 // is the first non-zero final status in the order containers finished
 // (128+N for signal N), else 0; hyperstart prints contract.ExitLine,

@@ -25,3 +25,15 @@ var (
 	// it cannot inherit them and is set up in a process of its own.
 	ErrOwnUlimits = errors.New("container has ulimits of its own")
 )
+
+// Errors of the Supervisor's commands (the agent maps them to
+// contract.ErrorCode: ErrNoContainer is not found, the others conflict).
+var (
+	// ErrNotRunning means a container is not running (exec, signal).
+	ErrNotRunning = errors.New("container is not running")
+	// ErrPodStopping means the pod is stopping: nothing new starts.
+	ErrPodStopping = errors.New("the pod is stopping")
+	// ErrPodEnded means the pod has ended: its supervisor takes no more
+	// commands.
+	ErrPodEnded = errors.New("the pod has ended")
+)

@@ -28,17 +28,41 @@ func runPod(t *testing.T, p *contract.Pod, stopAfter time.Duration) (int, string
 // after each of stops.
 func runPodStops(t *testing.T, p *contract.Pod, backoff time.Duration, stops ...time.Duration) (int, string) {
 	t.Helper()
+	tp := startHostPod(t, p, backoff)
+	for i, d := range stops {
+		why := "test"
+		if i > 0 {
+			why = "again"
+		}
+		time.AfterFunc(d, func() { tp.stop <- why })
+	}
+	return tp.wait(t), tp.log.String()
+}
+
+// hostPod is a Supervisor running sh scripts on the host, in the
+// background.
+type hostPod struct {
+	s    *Supervisor
+	log  *syncbuf.Buffer
+	stop chan string
+	done chan int
+	// ready holds the files scripts touch through $READY (one per
+	// container) once their traps are set.
+	ready string
+}
+
+func startHostPod(t *testing.T, p *contract.Pod, backoff time.Duration) *hostPod {
+	t.Helper()
 	if _, err := os.Stat("/bin/sh"); err != nil {
 		t.Skipf("no /bin/sh: %v", err)
 	}
-	var log syncbuf.Buffer
+	tp := &hostPod{log: &syncbuf.Buffer{}, stop: make(chan string, 4), done: make(chan int, 1), ready: t.TempDir()}
 	r := NewReaper()
-	defer r.Close()
-	s := &Supervisor{
-		Pod: p, Log: NewLog(&log, true), Reaper: r,
+	tp.s = &Supervisor{
+		Pod: p, Log: NewLog(tp.log, true), Reaper: r,
 		Start: func(c *contract.Container) (int, error) {
 			return syscall.ForkExec("/bin/sh", append([]string{"sh", "-c"}, c.Process.Args...), &syscall.ProcAttr{
-				Env: []string{"PATH=/usr/bin:/bin"}, Files: []uintptr{0, 1, 2}, Sys: &syscall.SysProcAttr{Setsid: true},
+				Env: []string{"PATH=/usr/bin:/bin", "READY=" + filepath.Join(tp.ready, c.Name)}, Files: []uintptr{0, 1, 2}, Sys: &syscall.SysProcAttr{Setsid: true},
 			})
 		},
 		Kill: func(c *contract.Container, pid int, sig unix.Signal) {
@@ -49,23 +73,42 @@ func runPodStops(t *testing.T, p *contract.Pod, backoff time.Duration, stops ...
 		},
 		NewBackoff: func() Backoff { return Backoff{Min: backoff, Max: 4 * backoff, Reset: time.Hour} },
 	}
-	stop := make(chan string, len(stops))
-	for i, d := range stops {
-		why := "test"
-		if i > 0 {
-			why = "again"
+	go func() {
+		st := tp.s.Run(tp.stop)
+		// The next pod's reaper must be the only one.
+		r.Close()
+		tp.done <- st
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-tp.s.Ended():
+		default:
+			tp.stop <- "cleanup"
+			tp.stop <- "cleanup"
+			<-tp.s.Ended()
 		}
-		time.AfterFunc(d, func() { stop <- why })
-	}
-	done := make(chan int)
-	go func() { done <- s.Run(stop) }()
+	})
+	return tp
+}
+
+// waitReady waits until container name's script has touched $READY.
+func (tp *hostPod) waitReady(t *testing.T, name string) {
+	t.Helper()
+	f := filepath.Join(tp.ready, name)
+	waitFor(t, name+" ready", func() bool { _, err := os.Stat(f); return err == nil })
+	os.Remove(f)
+}
+
+// wait returns the pod's status once it has ended.
+func (tp *hostPod) wait(t *testing.T) int {
+	t.Helper()
 	select {
-	case st := <-done:
-		return st, log.String()
+	case st := <-tp.done:
+		return st
 	case <-time.After(60 * time.Second):
-		t.Fatalf("pod did not end; log:\n%s", log.String())
+		t.Fatalf("pod did not end; log:\n%s", tp.log.String())
 	}
-	return 0, ""
+	return 0
 }
 
 func ctr(name string, restart contract.RestartPolicy, script string) contract.Container {
