@@ -39,8 +39,9 @@
 // time (an exit, a restart or kill timer, a stop request) and commands
 // from other goroutines: list, signal, stop or restart one container,
 // exec into one, subscribe to events, shut the pod down. A container
-// stopped on command stays stopped whatever its policy; restarting one
-// that has exited runs it again while the pod lives.
+// stopped on command stays stopped whatever its policy, and the pod
+// waits for it (the host may restart it, or shut the pod down);
+// restarting one that has exited runs it again while the pod lives.
 //
 // The pod ends when no container runs and none will restart. Its status
 // is the first non-zero final status in the order containers finished

@@ -108,6 +108,9 @@ type ctrState struct {
 	last     int  // status of the last run
 	exited   bool // it has ended at least once: last means something
 	done     bool // it will not run again unless asked: the pod does not wait for it
+	// held: stopped on command. It runs no more, but the pod waits
+	// for it: the host may restart it, or shut the pod down.
+	held bool
 	// stopReq: the host asked it to stop; its exit ends it whatever its
 	// policy. restartReq: the host asked for a restart; its exit starts
 	// it again at once.
@@ -251,6 +254,12 @@ func (p *podState) onExit(ex Exit) {
 		p.notify(c, nil)
 		return
 	}
+	if c.stopReq && !p.stopping {
+		s.Log.Debugf("container %q exited with status %d, stopped as the host asked", c.spec.Name, st)
+		c.stopReq, c.held = false, true
+		p.notify(c, nil)
+		return
+	}
 	if ShouldRestart(c.spec.Restart, st, p.stopping || c.stopReq) {
 		d := c.backoff.Next(ran)
 		s.Log.Printf("container %q exited with status %d after %s; restarting in %s (restart %d, policy %s)",
@@ -272,7 +281,7 @@ func (p *podState) onExit(ex Exit) {
 // unless something else started or ended it meanwhile.
 func (p *podState) onRestartTimer(r restartReq) {
 	c := r.c
-	if c.gen != r.gen || c.pid != 0 || c.done {
+	if c.gen != r.gen || c.pid != 0 || c.done || c.held {
 		return
 	}
 	if p.stopping {
@@ -305,7 +314,7 @@ func (p *podState) onStopRequest(why string, timeout time.Duration) {
 		if c.done {
 			continue
 		}
-		if c.pid == 0 { // waiting to restart: ends with its last status
+		if c.pid == 0 { // waiting to restart or held: ends with its last status
 			p.finish(c)
 			continue
 		}
@@ -343,7 +352,7 @@ func (c *ctrState) state() string {
 	switch {
 	case c.pid != 0:
 		return contract.StateRunning
-	case c.done:
+	case c.done, c.held:
 		return contract.StateExited
 	case c.runs == 0:
 		return contract.StateCreated

@@ -114,9 +114,9 @@ func (s *Supervisor) Signal(name string, sig unix.Signal) error {
 
 // StopContainer stops one container as the pod's stop would (its stop
 // signal, then SIGKILL after timeout, its own stop timeout when zero) and
-// returns once it has stopped. Its restart policy does not bring it back;
-// when it was the last container running, the pod ends. Stopping a
-// container that has exited does nothing.
+// returns once it has stopped. Its restart policy does not bring it back,
+// yet the pod does not end for it: the host may restart it, or shut the
+// pod down. Stopping a container that has exited does nothing.
 func (s *Supervisor) StopContainer(name string, timeout time.Duration) error {
 	w, err := call(s, func(p *podState) waitable { return p.stopContainer(name, timeout) })
 	if err != nil {
@@ -130,16 +130,17 @@ func (p *podState) stopContainer(name string, timeout time.Duration) waitable {
 	if err != nil {
 		return waitable{err: err}
 	}
-	if c.done {
+	if c.done || c.held {
+		return waitable{}
+	}
+	if c.pid == 0 { // waiting to restart
+		p.s.Log.Printf("container %q: stopped as the host asked (it was waiting to restart)", name)
+		c.held = true
 		return waitable{}
 	}
 	ch := make(chan error, 1)
 	c.waiters = append(c.waiters, ch)
 	switch {
-	case c.pid == 0: // waiting to restart
-		p.s.Log.Printf("container %q: stopped as the host asked (it was waiting to restart)", name)
-		c.restartReq = false
-		p.finish(c)
 	case !c.stopReq && !p.stopping:
 		p.s.Log.Printf("container %q: stopping it, as the host asked", name)
 		c.stopReq = true
@@ -155,8 +156,8 @@ func (p *podState) stopContainer(name string, timeout time.Duration) waitable {
 }
 
 // RestartContainer stops a running container as StopContainer does and
-// starts it again at once; one that waits to restart or has exited is
-// started at once. It returns once the container has started again. The
+// starts it again at once; one that waits to restart, was stopped or has
+// exited is started at once. It returns once the container has started again. The
 // pod must not be stopping.
 func (s *Supervisor) RestartContainer(name string, timeout time.Duration) error {
 	w, err := call(s, func(p *podState) waitable { return p.restartContainer(name, timeout) })
@@ -184,6 +185,7 @@ func (p *podState) restartContainer(name string, timeout time.Duration) waitable
 		c.restartReq, c.stopReq = true, false
 		return waitable{ch: ch}
 	}
+	c.held = false
 	if c.done {
 		c.done = false
 		p.pending++

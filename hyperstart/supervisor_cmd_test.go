@@ -133,11 +133,33 @@ func TestSupervisorStopContainer(t *testing.T) {
 	if err := tp.s.StopContainer("nope", 0); !errors.Is(err, ErrNoContainer) {
 		t.Errorf("StopContainer(nope) = %v, want ErrNoContainer", err)
 	}
-	// The request's timeout replaces the container's hour; stopping the
-	// last container ends the pod.
+	// The request's timeout replaces the container's hour; with both
+	// stopped, the pod waits for the host.
 	if err := tp.s.StopContainer("stubborn", 100*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
+	list, err := tp.s.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range list {
+		if c.State != contract.StateExited {
+			t.Errorf("%s = %+v after stop, want exited", c.Name, c)
+		}
+	}
+	// A stopped container can run again.
+	if err := tp.s.RestartContainer("web", 0); err != nil {
+		t.Fatal(err)
+	}
+	tp.waitReady(t, "web")
+	if web := statusOf(t, tp.s, "web"); web.State != contract.StateRunning || web.Restarts != 1 {
+		t.Errorf("web after restart = %+v, want running, 1 restart", web)
+	}
+	if _, _, err := tp.s.Exec("stubborn", nil); !errors.Is(err, ErrNotRunning) {
+		t.Errorf("Exec into a stopped container = %v, want ErrNotRunning", err)
+	}
+	tp.s.Shutdown("test", 0)
+	// web stops with 0, stubborn was killed first.
 	if st := tp.wait(t); st != 137 {
 		t.Errorf("pod status %d, want 137 (stubborn killed)", st)
 	}
