@@ -1,7 +1,10 @@
 // Package virtio is the VMM's virtio device model: split virtqueues, the
-// virtio-mmio transport (version 2), a block device and a network device
+// virtio-mmio transport (version 2), a block device, a network device
 // in front of a tap (frames pass through with their virtio-net header;
-// the receive queue is filled asynchronously through Deliver).
+// the receive queue is filled asynchronously through Deliver), and a
+// multiport console whose port 1 is a named byte stream to the host (the
+// agent channel: Console.Open on the host, /dev/vportNp1 in the guest),
+// with bounded buffering and backpressure both ways.
 //
 // Everything the guest controls — ring addresses, indices, descriptor
 // addresses, lengths, flags and next links — is treated as hostile. A

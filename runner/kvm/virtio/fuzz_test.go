@@ -3,6 +3,7 @@ package virtio
 import (
 	"bytes"
 	"encoding/binary"
+	"io"
 	"testing"
 
 	"github.com/hyperbuild/hyper/runner/kvm/guestmem"
@@ -236,6 +237,154 @@ func FuzzNetChains(f *testing.F) {
 				}
 				return n
 			})
+		}
+	})
+}
+
+// checkConsole asserts the console's bounds: control messages and bytes
+// each way stay within what the device promises, whatever the guest did.
+func checkConsole(t *testing.T, c *Console) {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.ctrl) > maxPendingControl {
+		t.Fatalf("%d control messages pending, bound %d", len(c.ctrl), maxPendingControl)
+	}
+	if c.out.Len() > ConsoleBuffer {
+		t.Fatalf("%d bytes for the guest buffered, bound %d", c.out.Len(), ConsoleBuffer)
+	}
+	if c.conn != nil && c.conn.in.Len() > ConsoleBuffer+maxPortChain {
+		t.Fatalf("%d bytes from the guest buffered, bound %d", c.conn.in.Len(), ConsoleBuffer+maxPortChain)
+	}
+	if c.guestOpen && !c.portReady {
+		t.Fatalf("port open in the guest but never added")
+	}
+}
+
+// FuzzConsoleChains brings the console up as Linux does, port open both
+// ends, then gives every one of its six queues descriptors the fuzzer
+// wrote (records as in FuzzBlkChains, lengths scaled up to 16 MiB so
+// aliasing chains claim more than memory) while the host writes payload.
+// Nothing may panic, and the host side stays within its bounds.
+func FuzzConsoleChains(f *testing.F) {
+	rec := func(addr uint16, n uint16, scale, flags, next byte) []byte {
+		b := binary.LittleEndian.AppendUint16(nil, addr)
+		b = binary.LittleEndian.AppendUint16(b, n)
+		return append(b, scale, 0, flags, next)
+	}
+	var seed []byte
+	for q := range 6 {
+		switch q {
+		case consoleRx, consoleCtrlRx:
+			seed = append(seed, rec(0x200+uint16(q)*0x10, 64, 0, descFWrite, 0)...)
+		default:
+			seed = append(seed, rec(0x100, 16, 0, 0, 0)...)
+		}
+	}
+	f.Add(seed, []byte("payload"))
+	f.Add(append(rec(0x100, 0xffff, 0xff, descFNext, 0), rec(0x100, 0xffff, 0xff, descFNext, 0)...), []byte{})
+	f.Add(bytes.Repeat(rec(0x300, 48, 0, descFIndirect, 1), 6), bytes.Repeat([]byte{1}, 5000))
+	f.Fuzz(func(t *testing.T, data, payload []byte) {
+		cd := newConsoleDriver(t)
+		k := mustOpen(t, cd.con)
+		cd.handshake(true)
+		cd.send(ConsolePort, ConsolePortOpen, 1)
+		if _, err := k.Write(payload[:min(len(payload), ConsoleBuffer)]); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; len(data) >= 8 && i < 6*tQSize; i, data = i+1, data[8:] {
+			addr := uint64(binary.LittleEndian.Uint16(data[0:])) * 16 // 0..1 MiB and past its end
+			n := uint32(binary.LittleEndian.Uint16(data[2:])) * (1 + uint32(data[4]))
+			flags, next := uint16(data[6]&7), uint16(data[7]%(tQSize+2))
+			r := cd.q[i%6]
+			cd.putDesc(r.desc, (int(r.next)+i/6)%tQSize, addr, n, flags, next)
+		}
+		for q, r := range cd.q {
+			for h := range uint16(3) {
+				cd.mem.PutUint16(r.avail+4+2*uint64(r.availIdx%tQSize), (r.next+h)%tQSize)
+				r.availIdx++
+			}
+			cd.mem.PutUint16(r.avail+2, r.availIdx)
+			cd.w(regQueueNotify, uint32(q))
+			cd.pump()
+			checkConsole(t, cd.con)
+		}
+		k.Close()
+		cd.pump()
+		checkConsole(t, cd.con)
+	})
+}
+
+// FuzzConsoleControl runs a sequence of driver and host actions chosen
+// by the fuzzer — control messages with any id, event and value, control
+// and receive buffers of any size, the guest's bytes, the host opening,
+// writing and closing — and checks after each that the device keeps its
+// bounds and that every control message it sends is one a driver
+// expects: for port 1, DEVICE_ADD, PORT_NAME or PORT_OPEN.
+func FuzzConsoleControl(f *testing.F) {
+	op := func(code byte, id uint32, event, value uint16) []byte {
+		return append([]byte{code}, ctrlBytes(id, event, value)...)
+	}
+	f.Add(bytes.Join([][]byte{
+		op(2, 0, 0, 0),
+		op(0, badID, ConsoleDeviceReady, 1), op(1, 64, 0, 0),
+		op(0, ConsolePort, ConsolePortReady, 1), op(1, 64, 0, 0), op(1, 64, 0, 0),
+		op(0, ConsolePort, ConsolePortOpen, 1), op(4, 5, 0, 0), op(6, 16, 0, 0), op(5, 8, 0, 0),
+		op(3, 0, 0, 0), op(1, 64, 0, 0), op(2, 0, 0, 0), op(0, ConsolePort, ConsolePortOpen, 0),
+	}, nil))
+	f.Add(bytes.Repeat(op(0, badID, ConsoleDeviceReady, 1), 40))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cd := newConsoleDriver(t)
+		var k io.ReadWriteCloser
+		rxCtrl, rxData := map[uint16]uint64{}, 0
+		for i := 0; len(data) >= 9 && i < 64; i, data = i+1, data[9:] {
+			b := data[1:9]
+			switch data[0] % 7 {
+			case 0: // the driver sends a control message
+				cd.q[consoleCtrlTx].post([]buf{{in: b}})
+			case 1: // the driver posts a control buffer of b[0] bytes
+				r := cd.q[consoleCtrlRx]
+				if idx := r.availIdx; idx-r.used < tQSize { // no descriptor reused while posted
+					rxCtrl[idx] = r.post([]buf{{write: int(b[0]) + 1}})[0]
+				}
+			case 2:
+				if k == nil {
+					k, _ = cd.con.Open()
+				}
+			case 3:
+				if k != nil {
+					k.Close()
+					k = nil
+				}
+			case 4: // the host writes, never more than fits
+				if k != nil && cd.con.out.Len()+len(b) <= ConsoleBuffer {
+					k.Write(b)
+				}
+			case 5: // the guest writes
+				cd.q[consoleTx].post([]buf{{in: b}})
+			case 6: // the guest posts a receive buffer
+				cd.q[consoleRx].post([]buf{{write: int(b[0])}})
+				rxData++
+			}
+			cd.pump()
+			checkConsole(t, cd.con)
+			r := cd.q[consoleCtrlRx]
+			for {
+				before := r.used
+				n, ok := r.poll()
+				if !ok {
+					break
+				}
+				addr, posted := rxCtrl[before]
+				if !posted || n < consoleCtrlLen {
+					continue // a buffer too small for the message, or one aliased
+				}
+				m, _ := cd.mem.Slice(addr, uint64(n))
+				id, event := binary.LittleEndian.Uint32(m), binary.LittleEndian.Uint16(m[4:])
+				if id != ConsolePort || event != ConsoleDeviceAdd && event != ConsolePortName && event != ConsolePortOpen {
+					t.Fatalf("device sent id %d event %d", id, event)
+				}
+			}
 		}
 	})
 }

@@ -249,6 +249,20 @@ func (t *MMIO) reset() {
 	for i := range t.queues {
 		t.queues[i].Reset()
 	}
+	if l, ok := t.dev.(Lifecycle); ok {
+		l.Reset()
+	}
+}
+
+// broken puts the device in NEEDS_RESET for a guest error err and says
+// so to the driver (a configuration-change interrupt the caller raises).
+func (t *MMIO) broken(err error) {
+	t.err = err
+	t.status |= StatusNeedsReset
+	t.intStatus |= intConfigChange
+	if l, ok := t.dev.(Lifecycle); ok {
+		l.Broken(err)
+	}
 }
 
 // notify processes everything the driver published on queue qi and says
@@ -277,9 +291,7 @@ func (t *MMIO) notify(qi uint32) bool {
 			}
 		}
 		if err != nil {
-			t.err = err
-			t.status |= StatusNeedsReset
-			t.intStatus |= intConfigChange
+			t.broken(err)
 			return true
 		}
 		if !ok {
@@ -301,28 +313,51 @@ type Async interface {
 	Notified(q int)
 }
 
+// Lifecycle is implemented by devices with state beyond their queues
+// (the console's ports). The transport calls Reset when the driver resets
+// the device (status 0) and Broken when a guest error puts it in
+// NEEDS_RESET, both with its lock held: they must not call back into the
+// transport.
+type Lifecycle interface {
+	Reset()
+	Broken(err error)
+}
+
 // Deliver hands the next chain the driver made available on queue qi to
 // fill, which returns how many bytes it wrote, then gives the chain back
 // and interrupts the guest. ok is false when there is no chain (or the
 // device is not running): call again after the next Notified. An error
 // is a broken queue, which puts the device in NEEDS_RESET.
 func (t *MMIO) Deliver(qi int, fill func(Chain) uint32) (ok bool, err error) {
+	return t.DeliverIf(qi, nil, func(c Chain) (uint32, error) { return fill(c), nil })
+}
+
+// DeliverIf is Deliver for a device whose state the guest also changes
+// through another queue (a console port it closes): want, when not nil,
+// says under the transport's lock whether the device still has work for
+// a chain, so nothing changes between that answer and fill, and no chain
+// is taken for nothing (ok is then false). fill may refuse a chain that
+// breaks the device's rules with an error, which puts the device in
+// NEEDS_RESET like a broken queue.
+func (t *MMIO) DeliverIf(qi int, want func() bool, fill func(Chain) (uint32, error)) (ok bool, err error) {
 	t.mu.Lock()
-	if t.status&StatusDriverOK == 0 || t.status&StatusNeedsReset != 0 || qi >= len(t.queues) || !t.queues[qi].Ready {
+	if t.status&StatusDriverOK == 0 || t.status&StatusNeedsReset != 0 || qi < 0 || qi >= len(t.queues) ||
+		!t.queues[qi].Ready || want != nil && !want() {
 		t.mu.Unlock()
 		return false, nil
 	}
 	q := &t.queues[qi]
 	c, ok, err := q.Pop(t.mem)
 	if err == nil && ok {
-		err = q.Push(t.mem, c.Head, fill(c))
+		var n uint32
+		if n, err = fill(c); err == nil {
+			err = q.Push(t.mem, c.Head, n)
+		}
 	}
 	raise := false
 	switch {
 	case err != nil:
-		t.err = err
-		t.status |= StatusNeedsReset
-		t.intStatus |= intConfigChange
+		t.broken(err)
 		raise = true
 	case ok:
 		t.intStatus |= intUsedBuffer
@@ -332,5 +367,5 @@ func (t *MMIO) Deliver(qi int, fill func(Chain) uint32) (ok bool, err error) {
 	if raise {
 		t.irq.Interrupt(t.line)
 	}
-	return ok, err
+	return ok && err == nil, err
 }

@@ -36,6 +36,7 @@ type ring struct {
 	q                uint32
 	desc, avail, use uint64
 	availIdx, used   uint16
+	next             uint16 // next free descriptor
 }
 
 func (d *driver) addQueue(q uint32, base uint64) *ring {
@@ -49,9 +50,11 @@ func (d *driver) addQueue(q uint32, base uint64) *ring {
 	return r
 }
 
-// post makes bufs available as one chain and notifies.
+// post makes bufs available as one chain, in the descriptors after the
+// previous chain's, and notifies.
 func (r *ring) post(bufs []buf) []uint64 {
-	head := int(r.availIdx % tQSize)
+	head := int(r.next % tQSize)
+	r.next += uint16(len(bufs))
 	addrs := make([]uint64, len(bufs))
 	for i, b := range bufs {
 		n, flags := len(b.in), uint16(0)
