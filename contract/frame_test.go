@@ -150,12 +150,14 @@ func FuzzReadFrame(f *testing.F) {
 			if len(p) > MaxFrame || !ft.Valid() {
 				t.Fatalf("frame %d of %d bytes", ft, len(p))
 			}
-			var v struct {
-				Reply
-				LogEntry
-				Event
-			}
-			DecodeJSON(p, &v)
+			var (
+				r Reply
+				l LogEntry
+				e Event
+			)
+			DecodeJSON(p, &r)
+			DecodeJSON(p, &l)
+			DecodeJSON(p, &e)
 		}
 	})
 }
