@@ -192,19 +192,14 @@ func (c *Console) send(id uint32, event, value uint16, name string) {
 	c.kick()
 }
 
-// Reset forgets the driver's state: its ports are gone, and so are the
-// bytes meant for them. The host's end stays open, as a socket on QEMU's
-// virtserialport does; the next driver is told so when it adds the port.
+// Reset forgets the driver's state: its ports are gone. The host's end
+// stays open, and what it wrote waits for the next driver to open the
+// port, as with a socket on QEMU's virtserialport: Linux resets the
+// device when its driver probes, after the host may have written.
 func (c *Console) Reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.resetLocked()
-}
-
-func (c *Console) resetLocked() {
-	c.ctrl, c.portReady, c.guestOpen, c.draining = nil, false, false, false
-	c.out.Reset()
-	c.cond.Broadcast()
+	c.ctrl, c.portReady, c.guestOpen = nil, false, false
 }
 
 // Broken ends the host's end: the device does nothing until the driver
@@ -212,7 +207,8 @@ func (c *Console) resetLocked() {
 func (c *Console) Broken(err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.resetLocked()
+	c.ctrl, c.portReady, c.guestOpen, c.draining = nil, false, false, false
+	c.out.Reset()
 	if c.conn != nil {
 		c.conn.end(fmt.Errorf("virtio-console: the guest broke the device: %w", err))
 		c.conn = nil
@@ -222,7 +218,7 @@ func (c *Console) Broken(err error) {
 // Serve moves bytes and control messages between the host and the
 // driver's queues until stop is closed; the host's end then reads EOF.
 func (c *Console) Serve(t *MMIO, stop <-chan struct{}) {
-	defer c.stop()
+	defer c.Stop()
 	for {
 		for c.step(t) {
 			select {
@@ -239,7 +235,10 @@ func (c *Console) Serve(t *MMIO, stop <-chan struct{}) {
 	}
 }
 
-func (c *Console) stop() {
+// Stop ends the device for good, as when its VM stops: the host's end
+// reads EOF and Open fails. Serve calls it when it returns; the VMM also
+// calls it when the VM could not start.
+func (c *Console) Stop() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.stopped = true
