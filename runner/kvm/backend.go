@@ -9,6 +9,7 @@ import (
 
 	"github.com/hyperbuild/hyper/contract"
 	"github.com/hyperbuild/hyper/runner"
+	"github.com/hyperbuild/hyper/runner/kvm/virtio"
 )
 
 func init() { runner.Register(&Backend{}) }
@@ -54,11 +55,15 @@ func (be *Backend) Start(ctx context.Context, b runner.Boot) (runner.Machine, er
 	if mode == runner.NetUser {
 		fmt.Fprintln(b.Verbose, "kvm: no user-mode networking yet: the guest has no network device (use --net tap:NAME)")
 	}
-	m := &vm{kill: make(chan struct{}), done: make(chan struct{})}
+	con, err := virtio.NewConsole(contract.AgentPort)
+	if err != nil {
+		return nil, err
+	}
+	m := &vm{kill: make(chan struct{}), done: make(chan struct{}), agent: con}
 	cfg := Config{
 		Kernel: b.Kernel, Initrd: b.Initrd, Cmdline: b.Cmdline, Disk: b.Disk, Tap: tap,
 		CPUs: max(b.CPUs, 1), MemoryMiB: b.MemoryMiB, Console: b.Stdout,
-		Mark: b.Trace.Mark, StopTimeout: b.StopTimeout, Kill: m.kill,
+		Mark: b.Trace.Mark, StopTimeout: b.StopTimeout, Kill: m.kill, Agent: con,
 	}
 	// The VM lives until Shutdown or Kill, not as long as ctx.
 	var vctx context.Context
@@ -94,6 +99,7 @@ type vm struct {
 	kill     chan struct{}
 	killOnce sync.Once
 	done     chan struct{} // closed when Run has returned and res, err are set
+	agent    *virtio.Console
 	res      runner.Result
 	err      error
 }
@@ -115,8 +121,21 @@ func (m *vm) Kill() error {
 	return nil
 }
 
-// Agent: this VMM has no agent port yet (a virtio-console multiport
-// device named contract.AgentPort).
+// Agent opens the host's end of the agent port, port 1 of the VM's
+// virtio-console device, named contract.AgentPort. It does not wait: the
+// end is open from the start, bytes written wait for the guest to open
+// its end, and the guest is told (PORT_OPEN) as soon as its driver has
+// added the port. Close tells the guest the host has gone.
 func (m *vm) Agent(ctx context.Context) (io.ReadWriteCloser, error) {
-	return nil, fmt.Errorf("kvm: %w: the agent port (%s) is not wired into this VMM yet; use --backend qemu", runner.ErrUnsupported, contract.AgentPort)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rwc, err := m.agent.Open()
+	switch {
+	case errors.Is(err, virtio.ErrVMStopped):
+		return nil, fmt.Errorf("kvm: %w", runner.ErrStopped)
+	case err != nil:
+		return nil, fmt.Errorf("kvm: %w", err)
+	}
+	return rwc, nil
 }

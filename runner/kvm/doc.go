@@ -1,7 +1,8 @@
 // Package kvm is the pure-Go VMM behind hyperboot --backend kvm: it boots
 // a bzImage on /dev/kvm with any number of vCPUs, an 8250 console, a
-// read-only virtio-blk disk, a virtio-net NIC on a tap device and an exit
-// port, and registers itself with package runner as "kvm":
+// read-only virtio-blk disk, a virtio-net NIC on a tap device, a
+// virtio-console whose port 1 is the agent channel, and an exit port, and
+// registers itself with package runner as "kvm":
 //
 //	import _ "github.com/hyperbuild/hyper/runner/kvm"
 //
@@ -9,8 +10,8 @@
 // the pieces live in subpackages that know nothing of KVM and are tested
 // (and fuzzed) on byte slices — boot (memory layout, zero page, ACPI),
 // serial (the UART), virtio (queues, virtio-mmio, virtio-blk,
-// virtio-net), guestmem (bounds-checked guest memory). This package wires
-// them to vCPUs. Tests that need KVM skip without it (kvmtest); the
+// virtio-net, virtio-console), guestmem (bounds-checked guest memory).
+// This package wires them to vCPUs. Tests that need KVM skip without it (kvmtest); the
 // nested tests (HYPER_NESTED=1) prove the whole under QEMU TCG.
 //
 // A VM ends, and Run returns, on the first of: a write to the exit port
@@ -23,9 +24,11 @@
 // terminal.
 //
 // Devices are emulated on the vCPU thread that touched them: a virtio
-// notify processes the queue before the vCPU re-enters the guest. There
-// is no I/O thread to start, stop or leak, and a read-only disk served
-// from the page cache does not need one.
+// notify processes the queue before the vCPU re-enters the guest, and a
+// read-only disk served from the page cache needs no I/O thread. Only
+// what arrives from the host side (the NIC's frames, the agent port's
+// bytes) has a goroutine, which Run ends and joins before it releases
+// guest memory.
 //
 // Stopping gracefully: a cancelled ctx presses the ACPI fixed-hardware
 // power button (PM1 PWRBTN_STS, raising the level-triggered SCI); Linux's
@@ -39,8 +42,24 @@
 // goroutine moves received frames into the guest and ends when the tap is
 // closed at stop. "user" gives the guest no network yet.
 //
-// Guest RAM beyond 3 GiB continues at 4 GiB, above the MMIO hole (a
-// second memory slot and e820 entry).
+// Agent channel: Config.Agent is a virtio-console device (multiport)
+// whose port 1 is named contract.AgentPort; the guest finds it in
+// /sys/class/virtio-ports and hyperstart's agent serves it. The backend's
+// Machine.Agent opens the host's end at once, before the guest has booted:
+// bytes written wait (64 KiB at most, then Write blocks) until the guest
+// opens the port, and a goroutine moves bytes both ways while the VM runs.
+//
+// Guest memory map (boot's package doc has the whole of it): RAM from 0
+// up to 3 GiB at most; beyond that it continues at 4 GiB, above the MMIO
+// hole (a second memory slot and e820 entry). In the hole, from
+// 0xd000_0000, one 4 KiB virtio-mmio window per device in this order,
+// each described in the DSDT (so no virtio_mmio.device= on the command
+// line) with its own edge-triggered IOAPIC line from 5:
+//
+//	0xd000_0000  IRQ 5  virtio-blk, the artifact (read-only, /dev/vda)
+//	next         next   virtio-net, with Config.Tap
+//	next         next   virtio-console, the agent port, with Config.Agent
+//	0xfec0_0000         IOAPIC; 0xfee0_0000 local APICs (in-kernel)
 //
 // Not yet: user-mode networking and so port publishing.
 package kvm

@@ -36,25 +36,32 @@ type Config struct {
 	StopTimeout time.Duration
 	// Kill, when closed, stops the VM at once; nil never does.
 	Kill <-chan struct{}
+	// Agent, when not nil, is attached as a virtio-console device (its
+	// port 1 is the agent channel) and served while the VM runs; Run
+	// stops it when it returns, so its host end reads EOF. One device
+	// serves one VM.
+	Agent *virtio.Console
 }
 
 // machine is a created VM: file descriptors, memory, vCPUs and devices.
 type machine struct {
-	kvmFile *os.File
-	vmFd    int
-	mem     []byte
-	gmem    *guestmem.Memory
-	vcpus   []*vcpu
-	uart    *serial.UART
-	virtio  []*virtio.MMIO
-	disk    *os.File
-	tap     *os.File
-	nic     *virtio.Net
-	nicMMIO *virtio.MMIO
-	stop    stopper
-	start   time.Time
-	mark    func(string, ...any)
-	entered sync.Once
+	kvmFile   *os.File
+	vmFd      int
+	mem       []byte
+	gmem      *guestmem.Memory
+	vcpus     []*vcpu
+	uart      *serial.UART
+	virtio    []*virtio.MMIO
+	disk      *os.File
+	tap       *os.File
+	nic       *virtio.Net
+	nicMMIO   *virtio.MMIO
+	agent     *virtio.Console
+	agentMMIO *virtio.MMIO
+	stop      stopper
+	start     time.Time
+	mark      func(string, ...any)
+	entered   sync.Once
 	// setLine drives an interrupt line of the in-kernel IOAPIC and PIC.
 	setLine func(line, level uint32) error
 	pm1     pm1
@@ -119,6 +126,9 @@ func newMachine(cfg Config) (m *machine, err error) {
 			return m, err
 		}
 		devs = append(devs, d)
+	}
+	if cfg.Agent != nil {
+		devs = append(devs, m.addAgent(cfg.Agent))
 	}
 	console := cfg.Console
 	if console == nil {

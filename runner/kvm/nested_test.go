@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hyperbuild/hyper/contract"
 	"github.com/hyperbuild/hyper/kernelcfg"
 )
 
@@ -36,6 +37,11 @@ import (
 const innerLine = "hello from the nested guest" // testinit.Line
 
 const diskMarker = "HYPER-NESTED-DISK"
+
+// agentEcho is how many bytes go to the guest and back on the agent
+// port: more than virtio.ConsoleBuffer, so both directions fill up and
+// wait.
+const agentEcho = 200000
 
 // nestedTimeout bounds the whole outer run; it normally takes 30-60 s.
 const nestedTimeout = 4 * time.Minute
@@ -93,7 +99,9 @@ func TestNestedKVM(t *testing.T) {
 	// presses it, and the guest reports 4.
 	// The second run also has a NIC on a tap device the outer init brings
 	// up and sends frames into.
-	vmmArgs := append(run(appendLine), "---")
+	// The first run also echoes a message larger than the agent port's
+	// buffers through testinit (the guest's side of the channel).
+	vmmArgs := append(run(appendLine+" testinit.agent"), "-agent-echo", fmt.Sprint(agentEcho), "---")
 	vmmArgs = append(vmmArgs, append(run(appendLine+" testinit.button testinit.net"), "-tap", "hypertap0")...)
 	files := map[string]newcFile{
 		"dev":           {Dir: true},
@@ -118,6 +126,9 @@ func TestNestedKVM(t *testing.T) {
 		"vmmrun: status=4 via the runner",
 		"vmmrun exit status 4",
 		"rx=true tx=true",
+		"testinit: agent port /dev/vport",
+		fmt.Sprintf("(%s) echoed %d bytes", contract.AgentPort, agentEcho),
+		fmt.Sprintf("vmmrun: agent echo: %d bytes back intact", agentEcho),
 	}
 	if checkDisk {
 		// The guest kernel itself refuses writes to a disk the device
@@ -226,17 +237,18 @@ func addModules(files map[string]newcFile, modules []string) {
 	files["modules/order"] = newcFile{Data: []byte(strings.Join(order, "\n")), Mode: 0o644}
 }
 
-// guestModules are, for a Debian kernel, the virtio-mmio, virtio-blk and
-// virtio-net drivers (the disk, the NIC) and the ACPI button driver and evdev (the graceful
-// stop arrives as KEY_POWER), in load order; none for a kernel that has
-// them built in, like the hyperkernel.
+// guestModules are, for a Debian kernel, the virtio-mmio, virtio-blk,
+// virtio-net and virtio-console drivers (the disk, the NIC, the agent
+// port) and the ACPI button driver and evdev (the graceful stop arrives
+// as KEY_POWER), in load order; none for a kernel that has them built
+// in, like the hyperkernel.
 func guestModules(kernel string) []string {
 	ver := strings.TrimPrefix(filepath.Base(kernel), "vmlinuz-")
 	var mods []string
 	for _, m := range []string{
 		"drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko", "drivers/virtio/virtio_mmio.ko",
 		"drivers/block/virtio_blk.ko", "net/core/failover.ko", "drivers/net/net_failover.ko",
-		"drivers/net/virtio_net.ko", "drivers/acpi/button.ko", "drivers/input/evdev.ko",
+		"drivers/net/virtio_net.ko", "drivers/char/virtio_console.ko", "drivers/acpi/button.ko", "drivers/input/evdev.ko",
 	} {
 		p := filepath.Join("/lib/modules", ver, "kernel", m)
 		if _, err := os.Stat(p); err == nil {

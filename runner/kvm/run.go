@@ -44,6 +44,9 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 			mark(f, args...)
 		}
 	}
+	if cfg.Agent != nil {
+		defer cfg.Agent.Stop() // its host end reads EOF, even if the VM never ran
+	}
 	m, err := newMachine(cfg)
 	if err != nil {
 		return Exit{}, err
@@ -52,12 +55,21 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	m.mark("kvm: VM created (%d vCPUs, %d MiB)", len(m.vcpus), len(m.mem)>>20)
 
 	var wg sync.WaitGroup
-	var nic sync.WaitGroup
+	// devices are the goroutines that fill receive queues; they touch
+	// guest memory, so they end before it is unmapped.
+	var devices sync.WaitGroup
 	if m.nic != nil {
-		nic.Add(1)
+		devices.Add(1)
 		go func() {
-			defer nic.Done()
+			defer devices.Done()
 			m.nic.Serve(m.nicMMIO, m.stop.done)
+		}()
+	}
+	if m.agent != nil {
+		devices.Add(1)
+		go func() {
+			defer devices.Done()
+			m.agent.Serve(m.agentMMIO, m.stop.done)
 		}()
 	}
 	for _, v := range m.vcpus {
@@ -79,7 +91,7 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 		m.tap.Close() // ends the NIC's Read
 		m.tap = nil
 	}
-	nic.Wait()
+	devices.Wait()
 	m.uart.Flush()
 	o := m.stop.out
 	e := Exit{Status: o.status, Reported: o.reported, How: o.how, FirstEntry: first}

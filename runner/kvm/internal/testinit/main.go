@@ -29,6 +29,9 @@ func main() {
 	if strings.Contains(string(cmdline), "testinit.disk") {
 		checkDisk()
 	}
+	if strings.Contains(string(cmdline), "testinit.agent") {
+		echoAgent()
+	}
 	if strings.Contains(string(cmdline), "testinit.net") {
 		checkNet()
 	}

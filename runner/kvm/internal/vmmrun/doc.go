@@ -4,6 +4,9 @@
 //
 //	vmmrun -kernel bzImage -initrd initrd.cpio -append "console=ttyS0 quiet"
 //
+// With -agent-echo N it also sends N bytes on the agent port and checks
+// that the guest (testinit.agent) echoes them.
+//
 // It prints one summary line on stderr: how the guest stopped, the time
 // from start to the first vCPU entry, and the host RSS beyond guest RAM.
 package main
