@@ -2,6 +2,7 @@ package hyperstart
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"sync/atomic"
@@ -98,11 +99,16 @@ const maxLine = 4096
 // Pump copies r to the console line by line, each line prefixed with
 // contract.LinePrefix of its container and stream ("web | ", "web ! "),
 // always, so that the host tells them from the kernel's lines and sends
-// each to its stream. It returns at EOF or a read error.
-func Pump(c *Console, r io.Reader, prefix string) {
+// each to its stream. keep, when not nil, gets each line too, without its
+// newline (for the agent's logs), even when the console drops it. It
+// returns at EOF or a read error.
+func Pump(c *Console, r io.Reader, prefix string, keep func(line []byte)) {
 	br := bufio.NewReaderSize(r, maxLine)
 	for {
 		line, err := br.ReadSlice('\n')
+		if len(line) > 0 && keep != nil {
+			keep(bytes.TrimSuffix(line, []byte{'\n'}))
+		}
 		if len(line) > 0 {
 			out := make([]byte, 0, len(prefix)+len(line)+1)
 			out = append(out, prefix...)

@@ -23,7 +23,7 @@ func TestPump(t *testing.T) {
 	for _, tt := range tests {
 		var out syncbuf.Buffer
 		c := NewConsole(&out, 16, time.Second)
-		Pump(c, strings.NewReader(tt.in), tt.prefix)
+		Pump(c, strings.NewReader(tt.in), tt.prefix, nil)
 		if !c.Flush(time.Second) {
 			t.Fatalf("%s: flush timed out", tt.name)
 		}
@@ -49,7 +49,7 @@ func TestConsoleStuckDropsInsteadOfBlocking(t *testing.T) {
 	c := NewConsole(w, 4, time.Millisecond)
 	done := make(chan struct{})
 	go func() {
-		Pump(c, strings.NewReader(strings.Repeat("line\n", 100)), "")
+		Pump(c, strings.NewReader(strings.Repeat("line\n", 100)), "", nil)
 		close(done)
 	}()
 	select {

@@ -49,6 +49,23 @@
 // writes the status byte to I/O port contract.ExitPort (QEMU's
 // isa-debug-exit), syncs and powers the VM off.
 //
+// The agent (agent.go): when the VM has a virtio-serial port named
+// contract.AgentPort (/sys/class/virtio-ports/vport*/name; the node is
+// made from sysfs when devtmpfs lacks it), hyperstart serves the host's
+// requests there (contract/agent.go): a yamux session per host
+// connection, one goroutine per stream, each request checked by
+// contract.ReadRequest and answered with a contract.ErrorCode. It acts
+// only through the Supervisor's commands. exec enters the container's
+// mount namespace and root (setns to /proc/PID/ns/mnt, chroot to
+// /proc/PID/root of its main process) on a locked thread, as the
+// container's user, workdir and environment unless the request says
+// otherwise, in its cgroup, with a pty from the container's own devpts
+// or with pipes; a container with ulimits of its own is exec'd through
+// "/init exec-in", which sets them first. logs reads a LogStore fed by
+// the same pumps as the console: per container and stream a ring of
+// contract.LogRingBytes. Without the port (an older runner, a cloud VM)
+// there is no agent and the pod runs as it always did.
+//
 // Networking: a static address from the contract or the kernel command
 // line (hyper.ip, hyper.gw, hyper.dns), else a minimal DHCP client on the
 // first Ethernet interface (3s at most). IPv6 needs nothing from

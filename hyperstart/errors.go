@@ -33,6 +33,9 @@ var (
 	ErrNotRunning = errors.New("container is not running")
 	// ErrPodStopping means the pod is stopping: nothing new starts.
 	ErrPodStopping = errors.New("the pod is stopping")
+	// ErrWorkdir means an exec's working directory is not a directory
+	// in the container.
+	ErrWorkdir = errors.New("no such directory in the container")
 	// ErrPodEnded means the pod has ended: its supervisor takes no more
 	// commands.
 	ErrPodEnded = errors.New("the pod has ended")

@@ -23,6 +23,9 @@ func Main(args []string) int {
 		l := NewLog(os.Stderr, os.Getenv(debugEnv) == "1")
 		return execContainer(l, args[2])
 	}
+	if len(args) >= 2 && args[1] == execInCmd {
+		return execIn(NewLog(os.Stderr, false), args[2:])
+	}
 	if os.Getpid() != 1 {
 		fmt.Fprintln(os.Stderr, ErrNotPID1)
 		return 2
@@ -40,6 +43,7 @@ const (
 	podDiskTimeout = 5 * time.Second        // for the pod partition to appear
 	outputGrace    = 500 * time.Millisecond // for output after the last exit
 	flushTimeout   = 2 * time.Second        // for the console to drain
+	agentFlush     = time.Second            // for the agent's last replies
 )
 
 // initMain is PID 1. Whatever happens it ends the VM with a status.
@@ -151,10 +155,16 @@ func boot(l *Log, con *Console) (int, error) {
 		l.Debugf("hyperstart %s before the first container", vmRSS())
 	}
 	sv := newVMSupervisor(l, con, p)
+	// The host's control channel, when the VM has its port; commands
+	// wait for the supervisor's loop to start.
+	ag := &Agent{Sup: sv.Supervisor, Logs: sv.logs, Log: l, StartExec: sv.startExec}
+	go runAgent(ag)
 	status := sv.Run(stop)
 	// Output still in flight from the last container: wait a little, but
 	// orphans holding a pipe open must not hold the pod.
 	waitTimeout(sv.pumpsDone(), outputGrace)
+	sv.logs.Close() // followers of the logs have had everything
+	ag.Flush(agentFlush)
 	if l.Debug() {
 		l.Debugf("hyperstart %s, %d orphans reaped", vmRSS(), sv.Reaper.Reaped())
 	}

@@ -16,12 +16,13 @@ import (
 type vmSupervisor struct {
 	*Supervisor
 	con    *Console
+	logs   *LogStore // the last of each container's output, for the agent
 	pumps  sync.WaitGroup
 	cgroup bool
 }
 
 func newVMSupervisor(l *Log, con *Console, p *contract.Pod) *vmSupervisor {
-	v := &vmSupervisor{con: con}
+	v := &vmSupervisor{con: con, logs: NewLogStore(contract.LogRingBytes)}
 	_, err := os.Stat(path.Join(CgroupRoot, "cgroup.controllers"))
 	v.cgroup = err == nil
 	v.Supervisor = &Supervisor{Pod: p, Log: l, Reaper: NewReaper(), Start: v.start, Kill: v.kill}
@@ -52,15 +53,9 @@ func (v *vmSupervisor) start(c *contract.Container) (int, error) {
 		return 0, err
 	}
 	defer null.Close()
-	cgroupFD := -1
-	if v.cgroup {
-		cg := containerCgroup(c.Name)
-		if err := os.MkdirAll(cg, 0o755); err == nil {
-			if fd, err := unix.Open(cg, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
-				defer unix.Close(fd)
-				cgroupFD = fd
-			}
-		}
+	cgroupFD := v.openCgroup(c)
+	if cgroupFD >= 0 {
+		defer unix.Close(cgroupFD)
 	}
 	files := []uintptr{null.Fd(), w[0].Fd(), w[1].Fd()}
 	pid, err := startInPlace(v.Log, v.Pod, c, files, cgroupFD)
@@ -79,10 +74,37 @@ func (v *vmSupervisor) start(c *contract.Container) (int, error) {
 		go func(r *os.File) {
 			defer v.pumps.Done()
 			defer r.Close()
-			Pump(v.con, r, contract.LinePrefix(c.Name, s))
+			Pump(v.con, r, contract.LinePrefix(c.Name, s), func(line []byte) { v.logs.Add(c.Name, s, line) })
 		}(r[i])
 	}
 	return pid, nil
+}
+
+// openCgroup opens (creating it) the cgroup of c's processes, or returns
+// -1 without cgroup2.
+func (v *vmSupervisor) openCgroup(c *contract.Container) int {
+	if !v.cgroup {
+		return -1
+	}
+	cg := containerCgroup(c.Name)
+	if err := os.MkdirAll(cg, 0o755); err != nil {
+		return -1
+	}
+	fd, err := unix.Open(cg, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	return fd
+}
+
+// startExec starts an exec'd process in container c, in its cgroup: it
+// goes with the container when the container ends, as under Docker.
+func (v *vmSupervisor) startExec(c *contract.Container, mainPid int, req *contract.ExecRequest, io *ExecIO) (int, error) {
+	cgroupFD := v.openCgroup(c)
+	if cgroupFD >= 0 {
+		defer unix.Close(cgroupFD)
+	}
+	return startExec(v.Log, v.Pod, c, mainPid, req, io, cgroupFD)
 }
 
 func closeAll(fs ...*os.File) {
