@@ -6,10 +6,29 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/hyperbuild/hyper/kernelcfg"
 )
+
+// livePod stays up with a line on each of its streams: the agent run
+// execs into it and reads its logs.
+const livePod = `
+variable "image" {
+  type = string
+}
+
+pod "live" {
+  container "web" {
+    image   = var.image
+    command = ["sh", "-c", "echo web-started; echo web-warn >&2; exec sleep 3600"]
+  }
+}
+`
+
+// agentChecks are agentrun's checks (internal/agentrun).
+var agentChecks = []string{"list", "exec streams", "exec stdin", "exec tty", "logs", "shutdown"}
 
 // TestNestedHyperboot runs hyperboot --backend kvm on a real artifact
 // inside the outer VM: the artifact's own kernel, hyperstart and pod,
@@ -19,6 +38,11 @@ import (
 // another image instead, and HYPER_NESTED_WANT a line its pod prints.
 // The test passes when hyperboot exits with the status hyperstart
 // reported.
+//
+// In the same outer VM, agentrun then boots livePod with the kvm backend
+// through runner.Start and drives it through hyperstart's agent over the
+// VMM's virtio-console port (subtest agent): list, exec with its streams
+// apart, stdin and a tty, logs, and a shutdown.
 func TestNestedHyperboot(t *testing.T) {
 	if os.Getenv("HYPER_NESTED") != "1" {
 		t.Skip("boots an artifact under nested virtualization: set HYPER_NESTED=1 (make test-kvm)")
@@ -36,7 +60,12 @@ func TestNestedHyperboot(t *testing.T) {
 	if _, err := os.Stat(img); err != nil {
 		t.Skipf("HYPER_NESTED_ARTIFACT: %v", err)
 	}
-	bins := buildStatic(t, dir, "outerinit")
+	podFile := filepath.Join(dir, "live.hcl")
+	if err := os.WriteFile(podFile, []byte(livePod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	live := buildPod(t, dir, podFile, "live.img")
+	bins := buildStatic(t, dir, "outerinit", "agentrun")
 	hyperboot := filepath.Join(dir, "hyperboot")
 	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-trimpath", "-o", hyperboot, "../../cmd/hyperboot")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -50,8 +79,10 @@ func TestNestedHyperboot(t *testing.T) {
 		"tmp":         {Dir: true},
 		"init":        {Src: bins["outerinit"], Mode: 0o755},
 		"vmmrun":      {Src: hyperboot, Mode: 0o755}, // outerinit runs /vmmrun
-		"vmmrun.args": {Data: []byte("--backend\nkvm\n--trace\n-v\n--net\nnone\n/pod.img"), Mode: 0o644},
+		"vmmrun.args": {Data: []byte("--backend\nkvm\n--trace\n-v\n--net\nnone\n/pod.img\n---\n@/agentrun\n/live.img"), Mode: 0o644},
 		"pod.img":     {Src: img, Mode: 0o644},
+		"agentrun":    {Src: bins["agentrun"], Mode: 0o755},
+		"live.img":    {Src: live, Mode: 0o644},
 	}
 	addModules(files, modules)
 	got, start, wantAt := runOuter(t, qemu, outer, "2", dir, files, want)
@@ -62,7 +93,8 @@ func TestNestedHyperboot(t *testing.T) {
 	if m == nil {
 		t.Fatalf("hyperstart reported no status")
 	}
-	if !regexp.MustCompile(`vmmrun exit status ` + m[1] + `\b`).MatchString(got) {
+	exits := regexp.MustCompile(`vmmrun exit status (\d+)`).FindAllStringSubmatch(got, -1)
+	if len(exits) == 0 || exits[0][1] != m[1] {
 		t.Errorf("hyperboot did not exit with the pod's status %s", m[1])
 	}
 	if want != "" {
@@ -72,12 +104,35 @@ func TestNestedHyperboot(t *testing.T) {
 			t.Logf("nested: hyperboot start to the pod's line %q: %.1f s (host clock)", want, wantAt.Sub(start).Seconds())
 		}
 	}
+	t.Run("agent", func(t *testing.T) {
+		if strings.Contains(got, "agentrun: no agent") {
+			t.Skip("hyperstart answered no ping on the agent port: this tree's has no agent")
+		}
+		for _, c := range agentChecks {
+			if !strings.Contains(got, "agentrun: ok: "+c+"\n") {
+				t.Errorf("agentrun: %s did not pass", c)
+			}
+		}
+		if len(exits) < 2 || exits[1][1] != "0" {
+			t.Errorf("agentrun did not exit 0: %v", exits)
+		}
+		if m := regexp.MustCompile(`agentrun: exec true round trip .*`).FindString(got); m != "" {
+			t.Log(m)
+		}
+	})
 }
 
 // buildHello builds examples/hello.hcl (status 3) with this tree's
 // hyperbuild and hyperstart, the cached hyperkernel and an offline
 // busybox image, or skips saying what is missing.
 func buildHello(t *testing.T, dir string) string {
+	t.Helper()
+	return buildPod(t, dir, filepath.Join("..", "..", "examples", "hello.hcl"), "hello.img", "-var", "status=3")
+}
+
+// buildPod builds the pod file podFile (its var.image is the busybox
+// image) into dir/name as buildHello does, once per dir for the tools.
+func buildPod(t *testing.T, dir, podFile, name string, args ...string) string {
 	t.Helper()
 	k, err := kernelcfg.Cached()
 	if err != nil {
@@ -94,14 +149,15 @@ func buildHello(t *testing.T, dir string) string {
 		}
 	}
 	hb, hs, oci := filepath.Join(dir, "hyperbuild"), filepath.Join(dir, "hyperstart"), filepath.Join(dir, "busybox-oci")
-	run("building hyperbuild", gobin, "build", "-o", hb, "./cmd/hyperbuild")
-	run("building hyperstart", gobin, "build", "-o", hs, "./cmd/hyperstart")
-	run("making an offline busybox image (busybox-static)", gobin, "run", "./internal/cmd/mkimage", "busybox", oci, "1.36")
-	img := filepath.Join(dir, "hello.img")
-	cmd := exec.Command(hb, filepath.Join(root, "examples", "hello.hcl"), "-o", img, "-q",
-		"-var", "image=oci:"+oci+":1.36", "-var", "status=3", "--kernel", k.Path, "--hyperstart", hs)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("hyperbuild: %v\n%s", err, b)
+	if _, err := os.Stat(hb); err != nil {
+		run("building hyperbuild", gobin, "build", "-o", hb, "./cmd/hyperbuild")
+		run("building hyperstart", gobin, "build", "-o", hs, "./cmd/hyperstart")
+		run("making an offline busybox image (busybox-static)", gobin, "run", "./internal/cmd/mkimage", "busybox", oci, "1.36")
+	}
+	img := filepath.Join(dir, name)
+	args = append([]string{podFile, "-o", img, "-q", "-var", "image=oci:" + oci + ":1.36", "--kernel", k.Path, "--hyperstart", hs}, args...)
+	if b, err := exec.Command(hb, args...).CombinedOutput(); err != nil {
+		t.Fatalf("hyperbuild %s: %v\n%s", podFile, err, b)
 	}
 	return img
 }

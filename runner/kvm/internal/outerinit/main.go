@@ -93,7 +93,11 @@ const pressLine = "testinit: waiting for the power button"
 // vmmrun runs the VMM once, copying its output to the console and
 // interrupting it (a graceful stop) when the guest asks for that.
 func vmmrun(args []string) error {
-	cmd := exec.Command("/vmmrun", args...)
+	prog := "/vmmrun"
+	if len(args) > 0 && strings.HasPrefix(args[0], "@") { // this run's own program
+		prog, args = args[0][1:], args[1:]
+	}
+	cmd := exec.Command(prog, args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return err
