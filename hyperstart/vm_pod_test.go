@@ -32,6 +32,10 @@ func testVMExitStatus(t *testing.T, microvm bool) {
 	if last := r.Lines[len(r.Lines)-1]; last != contract.ExitLine(3) {
 		t.Errorf("last console line %q, want the exit line", last)
 	}
+	// Without the agent's port the pod runs as it always did.
+	if !r.contains("agent: no agent port (" + contract.AgentPort + "): the pod runs without one") {
+		t.Errorf("the debug log does not say the pod runs without an agent")
+	}
 	for _, l := range r.Lines {
 		if strings.Contains(l, "VmRSS") {
 			t.Logf("%s", l)

@@ -217,6 +217,9 @@ type bootOpts struct {
 	onLine func(string)
 	// containers are the pod's names, for asShown (bootPod sets them).
 	containers []string
+	// agent, when set, gives the VM the agent's virtio-serial port on a
+	// unix socket at this path (as the runner does).
+	agent string
 }
 
 // bootPod builds the pod's artifacts in a temporary directory and boots it.
@@ -247,6 +250,15 @@ func (e *vmEnv) bootPod(t testing.TB, p *contract.Pod, o bootOpts) *vmRun {
 		"-kernel", e.kernel, "-initrd", rd,
 	}
 	args = append(args, drive...)
+	if o.agent != "" {
+		serial := "virtio-serial-pci"
+		if o.microvm {
+			serial = "virtio-serial-device"
+		}
+		args = append(args, "-device", serial,
+			"-chardev", "socket,id=agent,path="+o.agent+",server=on,wait=off",
+			"-device", "virtserialport,chardev=agent,name="+contract.AgentPort)
+	}
 	args = append(args, "-append", strings.TrimSpace(cmdline))
 	args = append(args, o.qemu...)
 	for _, c := range p.Containers {
