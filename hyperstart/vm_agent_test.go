@@ -19,9 +19,10 @@ import (
 
 // bootWithAgent boots p with the agent's port (as the runner gives it)
 // and, while the pod runs, calls drive with a client whose agent has
-// answered ping. drive should end the pod (Shutdown); whatever it does,
-// the pod is shut down after it, then killed.
-func (e *vmEnv) bootWithAgent(t *testing.T, p *contract.Pod, o bootOpts, drive func(ctx context.Context, c *agent.Client)) *vmRun {
+// answered ping and a function that connects anew. drive should end the
+// pod (Shutdown); whatever it does, the pod is shut down after it, then
+// killed.
+func (e *vmEnv) bootWithAgent(t *testing.T, p *contract.Pod, o bootOpts, drive func(ctx context.Context, c *agent.Client, redial func() (*agent.Client, error))) *vmRun {
 	t.Helper()
 	// A unix socket's path is short: not under t.TempDir's long name.
 	dir, err := os.MkdirTemp("", "hs-agent-")
@@ -40,8 +41,14 @@ func (e *vmEnv) bootWithAgent(t *testing.T, p *contract.Pod, o bootOpts, drive f
 			t.Errorf("the agent: %v", err)
 			return
 		}
+		redial := func() (*agent.Client, error) {
+			c.Close()
+			var err error
+			c, err = dialAgent(ctx, o.agent)
+			return c, err
+		}
+		drive(ctx, c, redial)
 		defer c.Close()
-		drive(ctx, c)
 		select {
 		case <-c.Done(): // the VM has gone
 		case <-time.After(30 * time.Second):
@@ -143,7 +150,7 @@ done`)
 func TestVMAgent(t *testing.T) {
 	e := requireVM(t)
 	var notes []string
-	r := e.bootWithAgent(t, agentPod(), bootOpts{timeout: 5 * time.Minute}, func(ctx context.Context, c *agent.Client) {
+	r := e.bootWithAgent(t, agentPod(), bootOpts{timeout: 5 * time.Minute}, func(ctx context.Context, c *agent.Client, _ func() (*agent.Client, error)) {
 		list := waitList(ctx, t, c, func(cs []contract.ContainerStatus) bool {
 			return cs[0].State == contract.StateRunning && cs[1].State == contract.StateExited
 		})
@@ -404,9 +411,30 @@ func testVMAgentLifecycle(ctx context.Context, t *testing.T, c *agent.Client) {
 func TestVMAgentMicrovm(t *testing.T) {
 	e := requireVM(t)
 	p := busyboxPod("micro", shContainer("app", `while :; do sleep 1; done`))
-	r := e.bootWithAgent(t, p, bootOpts{microvm: true}, func(ctx context.Context, c *agent.Client) {
-		if got := agentExec(ctx, c, "app", contract.ExecRequest{Args: []string{"echo", "hi"}}, ""); got.err != nil || got.stdout != "hi\n" {
-			t.Errorf("exec echo hi: %v", got)
+	var notes []string
+	r := e.bootWithAgent(t, p, bootOpts{microvm: true}, func(ctx context.Context, c *agent.Client, redial func() (*agent.Client, error)) {
+		threads := func() string {
+			got := agentExec(ctx, c, "app", contract.ExecRequest{Args: []string{"sh", "-c", "grep -E '^(Threads|VmRSS)' /proc/1/status | tr -s '\t\n' '  '"}}, "")
+			if got.err != nil || got.status != 0 {
+				t.Errorf("reading PID 1's status: %v", got)
+			}
+			return got.stdout
+		}
+		before := threads()
+		for range 20 {
+			if got := agentExec(ctx, c, "app", contract.ExecRequest{Args: []string{"echo", "hi"}}, ""); got.err != nil || got.stdout != "hi\n" {
+				t.Errorf("exec echo hi: %v", got)
+			}
+		}
+		notes = append(notes, "PID 1 before 20 execs: "+before+"; after: "+threads())
+		// The host goes away and comes back: a new session.
+		c, err := redial()
+		if err != nil {
+			t.Errorf("connecting again: %v", err)
+			return
+		}
+		if got := agentExec(ctx, c, "app", contract.ExecRequest{Args: []string{"echo", "again"}}, ""); got.err != nil || got.stdout != "again\n" {
+			t.Errorf("exec after reconnecting: %v", got)
 		}
 		// Stopped, the only container keeps the pod up; the shutdown
 		// that ends it at once is still answered.
@@ -420,6 +448,9 @@ func TestVMAgentMicrovm(t *testing.T) {
 			t.Errorf("Shutdown: %v", err)
 		}
 	})
+	for _, n := range notes {
+		t.Log(n)
+	}
 	if r.Status != 143 {
 		t.Errorf("pod status %d, want 143 (app stopped by SIGTERM)", r.Status)
 	}
