@@ -195,7 +195,7 @@ const (
 	EventStart   = "start"
 	EventExit    = "exit"
 	EventRestart = "restart"
-	EventStop    = "stop" // the pod is stopping
+	EventStop    = "stop" // the pod is stopping (no Container), or Container on the host's request
 )
 
 // Event is something that happened to a container or the pod.

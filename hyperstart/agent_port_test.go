@@ -65,3 +65,12 @@ func TestFindAgentPortMakesNode(t *testing.T) {
 		t.Errorf("a malformed dev file: no error")
 	}
 }
+
+// A container whose main process has just gone is not running.
+func TestStartExecGoneProcess(t *testing.T) {
+	c := &contract.Container{Name: "web", Process: &contract.Process{Args: []string{"sh"}}}
+	_, err := startExec(NewLog(os.Stderr, false), &contract.Pod{}, c, 1<<30, &contract.ExecRequest{Args: []string{"true"}}, &ExecIO{}, -1)
+	if !errors.Is(err, ErrNotRunning) || errorCode(err) != contract.CodeConflict {
+		t.Errorf("startExec with a gone main process = %v, want ErrNotRunning (a conflict)", err)
+	}
+}

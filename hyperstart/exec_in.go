@@ -32,14 +32,22 @@ const execInCmd = "exec-in"
 // goroutine that never unlocks it: the thread leaves PID 1's mount
 // namespace and root, and the Go runtime ends it with the goroutine.
 func startExec(l *Log, p *contract.Pod, c *contract.Container, mainPid int, req *contract.ExecRequest, io *ExecIO, cgroupFD int) (int, error) {
+	// The main process may have just exited, its exit not yet handled:
+	// then it is not running.
+	gone := func(what string, err error) error {
+		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ESRCH) {
+			return fmt.Errorf("exec in %q: its main process has exited: %w", c.Name, ErrNotRunning)
+		}
+		return fmt.Errorf("exec in %q: %s: %w", c.Name, what, err)
+	}
 	ns, err := unix.Open(fmt.Sprintf("/proc/%d/ns/mnt", mainPid), unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return 0, fmt.Errorf("exec in %q: its mount namespace: %w", c.Name, err)
+		return 0, gone("its mount namespace", err)
 	}
 	defer unix.Close(ns)
 	root, err := unix.Open(fmt.Sprintf("/proc/%d/root", mainPid), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return 0, fmt.Errorf("exec in %q: its root: %w", c.Name, err)
+		return 0, gone("its root", err)
 	}
 	defer unix.Close(root)
 	rl, err := containerRlimits(c)
