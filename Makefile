@@ -30,11 +30,12 @@ deps:
 	else echo "deps: all $(words $(DEBS)) packages present"; fi
 	@$(GO) mod download
 
-## build: bin/hyperbuild, bin/hyperboot and bin/hyperstart (static, for the guest)
+## build: bin/hyperbuild, bin/hyperboot, bin/hyperd and bin/hyperstart (static, for the guest)
 build:
 	@mkdir -p $(BIN)
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/hyperbuild ./cmd/hyperbuild
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/hyperboot ./cmd/hyperboot
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/hyperd ./cmd/hyperd
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w $(LDFLAGS)' -o $(BIN)/hyperstart ./cmd/hyperstart
 
 ## kernel: build the hyperkernel once (about 12 minutes on 2 cores), cached by its inputs

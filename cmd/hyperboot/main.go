@@ -32,7 +32,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		case <-finished:
 		}
 	}()
-	cmd := newRoot(stdout, stderr)
+	cmd := newRoot(stdin, stdout, stderr)
 	cmd.SetArgs(args)
 	cmd.SetIn(stdin)
 	return cli.Report(stderr, "hyperboot", cmd.ExecuteContext(ctx), cli.StatusBootError)

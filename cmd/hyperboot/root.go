@@ -26,7 +26,7 @@ const example = `  # Boot a pod; its output is shown, its exit status is hyperbo
   # Force the QEMU backend and show the boot timeline
   hyperboot --backend qemu --trace hello.img`
 
-func newRoot(stdout, stderr io.Writer) *cobra.Command {
+func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	var f bootFlags
 	cmd := &cobra.Command{
 		Use:   "hyperboot OUT.img|DIR",
@@ -44,7 +44,12 @@ auto picks kvm when /dev/kvm is usable, else qemu.
 
 Exit status: the pod's (the first non-zero container status; 128+N when a
 container was killed by signal N), 2 for a bad command line, or 125 when
-hyperboot itself failed.`,
+hyperboot itself failed.
+
+hyperboot IMG needs nothing but itself. The commands below are clients of
+hyperd, the daemon that keeps pods running in the background (started on
+demand; see hyperd --help): run -d, then ps, logs, exec, stop, kill, rm
+and inspect. A file named like a command boots with a path: hyperboot ./ps.`,
 		Example:       example,
 		Version:       version.String(),
 		Args:          cobra.ArbitraryArgs,
@@ -85,6 +90,7 @@ hyperboot itself failed.`,
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
 	f.register(cmd)
+	cmd.AddCommand(verbs(stdin, stdout, stderr)...)
 	completions(cmd)
 	cli.Teach(cmd)
 	return cmd
@@ -107,10 +113,10 @@ func checkArtifactArg(args []string) error {
 	return errors.New(msg)
 }
 
-// commands are the words hyperboot takes in place of an artifact. cobra
-// adds completion only while it is being called, and help not at all
-// while there are no other commands, so they are listed here.
-var commands = []string{"completion", "help"}
+// commands are the words hyperboot takes in place of an artifact (cobra
+// adds completion and help only while it is being called, so they are
+// listed here).
+var commands = []string{"completion", "help", "run", "ps", "logs", "exec", "stop", "kill", "rm", "inspect"}
 
 // suggestCommand is the command a word probably meant, or "".
 func suggestCommand(word string) string {

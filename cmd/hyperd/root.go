@@ -134,23 +134,7 @@ func newShim(stderr io.Writer) *cobra.Command {
 			if root == "" || id == "" {
 				return cli.Usage(errors.New("shim: --root and --id are required"))
 			}
-			s := &daemon.Shim{
-				Root:    root,
-				ID:      id,
-				Runtime: daemon.RunnerRuntime{},
-				Lock:    os.NewFile(3, "lock"),
-				Ready:   os.NewFile(4, "ready"),
-				Console: stderr,
-			}
-			// SIGTERM or SIGINT to the shim stop its pod gracefully.
-			sigs := make(chan os.Signal, 1)
-			signal.Notify(sigs, syscall.SIGTERM, os.Interrupt)
-			signal.Ignore(syscall.SIGHUP, syscall.SIGPIPE)
-			go func() {
-				<-sigs
-				s.Stop()
-			}()
-			return s.Run(context.Background())
+			return daemon.RunShimProcess(root, id, stderr)
 		},
 	}
 	cmd.Flags().StringVar(&root, "root", "", "hyperd's state directory")

@@ -28,11 +28,10 @@ const artifactsDir = "artifacts"
 
 // imagePod is the pod file of a plain image reference: one container,
 // the image's own process. The reference is a variable, never pasted
-// into the HCL.
+// into the HCL; the name (imageName: [a-z0-9-] only) is.
 const imagePod = `variable "image" {}
-variable "name" {}
-pod "${var.name}" {
-  container "${var.name}" {
+pod "NAME" {
+  container "NAME" {
     image = var.image
   }
 }
@@ -46,7 +45,7 @@ func BuildArtifact(ctx context.Context, req *api.CreateRequest, dir string) (str
 	opts := []builder.Option{builder.WithWarnings(func(w string) { warnings = append(warnings, w) })}
 	if req.PodFile != "" {
 		l := spec.NewLoader(spec.WithVars(req.Vars))
-		pod, err := load(l, req.PodFile, nil)
+		pod, err := load(l, req.PodFile, req.PodFile)
 		if err != nil {
 			return "", nil, err
 		}
@@ -59,12 +58,13 @@ func BuildArtifact(ctx context.Context, req *api.CreateRequest, dir string) (str
 	}
 
 	file := filepath.Join(dir, "image.hcl")
-	if err := os.WriteFile(file, []byte(imagePod), 0o600); err != nil {
+	text := strings.ReplaceAll(imagePod, "NAME", imageName(req.Image))
+	if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
 		return "", nil, err
 	}
 	defer os.Remove(file)
-	l := spec.NewLoader(spec.WithVars(map[string]string{"image": req.Image, "name": imageName(req.Image)}))
-	pod, err := load(l, file, func(s string) string { return strings.ReplaceAll(s, file, "image "+req.Image) })
+	l := spec.NewLoader(spec.WithVars(map[string]string{"image": req.Image}))
+	pod, err := load(l, file, "image "+req.Image)
 	if err != nil {
 		return "", nil, err
 	}
@@ -92,19 +92,17 @@ func BuildArtifact(ctx context.Context, req *api.CreateRequest, dir string) (str
 	return out, warnings, nil
 }
 
-// load loads a pod file, its diagnostics as the 400's message.
-func load(l *spec.Loader, path string, edit func(string) string) (*contract.Pod, error) {
+// load loads a pod file, its diagnostics as the 400's message; what
+// names the file there (the image for a made-up one).
+func load(l *spec.Loader, path, what string) (*contract.Pod, error) {
 	pod, diags := l.Load(path)
 	if !diags.HasErrors() {
 		return pod, nil
 	}
 	var b bytes.Buffer
 	l.WriteDiagnostics(&b, diags, false)
-	msg := strings.TrimSpace(b.String())
-	if edit != nil {
-		msg = edit(msg)
-	}
-	return nil, fmt.Errorf("%w: %s: invalid pod:\n%s", api.ErrBadRequest, path, msg)
+	msg := strings.ReplaceAll(strings.TrimSpace(b.String()), path, what)
+	return nil, fmt.Errorf("%w: %s: invalid pod:\n%s", api.ErrBadRequest, what, msg)
 }
 
 // buildError: a build that failed on what the request named (an image

@@ -168,6 +168,17 @@ func TestPodLifecycle(t *testing.T) {
 	if err != nil || len(pods) != 1 || pods[0].State != api.StateRunning || pods[0].Pid != os.Getpid() {
 		t.Fatalf("list = %+v, %v; want one running pod, supervised by pid %d", pods, err, os.Getpid())
 	}
+	// The containers come from the guest once its agent answers.
+	for i := 0; ; i++ {
+		p, err := h.c.Inspect(ctx, res.ID)
+		if err == nil && len(p.Containers) == 1 && p.Containers[0].Pid == 42 {
+			break
+		}
+		if i > 500 {
+			t.Fatalf("inspect never shows the guest's containers: %+v, %v", p, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	// By name, ID, or a unique ID prefix.
 	for _, ref := range []string{"hello", res.ID, res.ID[:5]} {
 		p, err := h.c.Inspect(ctx, ref)

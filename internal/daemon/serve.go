@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -92,7 +93,7 @@ func Serve(ctx context.Context, c Config) error {
 		if l.token != nil {
 			h = requireToken(l.token, h)
 		}
-		srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, ErrorLog: log.New(c.Log, "hyperd: ", 0)}
 		servers = append(servers, srv)
 		fmt.Fprintf(c.Log, "hyperd: serving the API on %s (state in %s)\n", l.name, c.Root)
 		go func() {

@@ -64,6 +64,14 @@ type Shim struct {
 	agentReady chan struct{}
 	agent      Agent
 	agentErr   error
+
+	// waiting is closed once a wait has come: an auto-remove pod (run
+	// --rm) stays until then, or drainTimeout, so that the run that
+	// waits on it gets its status even if the pod ended at once.
+	waiting     chan struct{}
+	waitingOnce sync.Once
+	// finished is closed once the pod's end is recorded in its state.
+	finished chan struct{}
 }
 
 // Run supervises the pod until its VM has stopped, then returns the
@@ -101,6 +109,8 @@ func (s *Shim) Run(ctx context.Context) (err error) {
 	}
 	s.events = newBroadcaster()
 	s.agentReady = make(chan struct{})
+	s.waiting = make(chan struct{})
+	s.finished = make(chan struct{})
 	sock := filepath.Join(s.dir, shimSock)
 	os.Remove(sock)
 	ln, err := net.Listen("unix", sock)
@@ -159,6 +169,16 @@ func (s *Shim) Run(ctx context.Context) (err error) {
 			st.ExitStatus = &status
 		}
 	})
+	if s.cfg.Run.AutoRemove {
+		// Gone before the waiters hear of the end, so that a run --rm
+		// that returns leaves nothing behind.
+		select {
+		case <-s.waiting:
+		case <-time.After(drainTimeout):
+		}
+		os.RemoveAll(s.dir)
+	}
+	close(s.finished)
 	ev := contract.Event{Time: time.Now().UTC(), Type: contract.EventExit}
 	if werr == nil {
 		ev.ExitStatus = &status
@@ -169,9 +189,6 @@ func (s *Shim) Run(ctx context.Context) (err error) {
 	dctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	srv.Shutdown(dctx)
 	cancel()
-	if s.cfg.Run.AutoRemove {
-		os.RemoveAll(s.dir)
-	}
 	return nil
 }
 
@@ -308,20 +325,21 @@ func (s *Shim) stop(ctx context.Context, timeout time.Duration, hasTimeout bool)
 			return err
 		}
 	}
-	select {
-	case <-s.vm.Done():
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return s.awaitEnd(ctx)
 }
 
 func (s *Shim) kill(ctx context.Context) error {
 	if err := s.vm.Kill(); err != nil {
 		return err
 	}
+	return s.awaitEnd(ctx)
+}
+
+// awaitEnd returns once the pod's end is recorded, so that whoever
+// stopped it reads it exited.
+func (s *Shim) awaitEnd(ctx context.Context) error {
 	select {
-	case <-s.vm.Done():
+	case <-s.finished:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

@@ -83,18 +83,9 @@ func (s *Shim) handleWait(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	select {
-	case <-s.vm.Done():
-	case <-r.Context().Done():
+	s.waitingOnce.Do(func() { close(s.waiting) })
+	if s.awaitEnd(r.Context()) != nil {
 		return
-	}
-	// The state is written right after Done; wait for it.
-	for s.current().live() {
-		select {
-		case <-r.Context().Done():
-			return
-		case <-time.After(10 * time.Millisecond):
-		}
 	}
 	writeJSON(w, http.StatusOK, waitResponse(s.current()))
 }

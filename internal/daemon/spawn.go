@@ -9,11 +9,14 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // startTimeout bounds a shim's start: the runner's start (artifact
@@ -22,8 +25,8 @@ const startTimeout = 2 * time.Minute
 
 // The file descriptors a shim inherits from hyperd.
 const (
-	shimLockFD  = 3 // the pod's lock, already taken
-	shimReadyFD = 4 // where it says "ok" or why it failed
+	ShimLockFD  = 3 // the pod's lock, already taken
+	ShimReadyFD = 4 // where it says "ok" or why it failed
 )
 
 // SpawnProcess starts a pod's shim: hyperd itself, re-executed as
@@ -68,13 +71,15 @@ func readReady(ctx context.Context, r *os.File, dir string, proc *os.Process) er
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { r.SetReadDeadline(time.Now()) })
 	defer stop()
-	line, err := bufio.NewReader(io.LimitReader(r, 64<<10)).ReadString(0)
-	line = strings.TrimSpace(line)
-	if line == "ok" {
+	br := bufio.NewReader(io.LimitReader(r, 64<<10))
+	line, err := br.ReadString('\n')
+	if strings.TrimSpace(line) == "ok" {
 		return nil
 	}
 	if line != "" {
-		return parseReady(line)
+		// A failure: its message may go on; the shim exits after it.
+		rest, _ := io.ReadAll(br)
+		return parseReady(strings.TrimSpace(line + string(rest)))
 	}
 	if ctx.Err() != nil {
 		if proc != nil {
@@ -121,4 +126,31 @@ func tail(path string) string {
 		s = "..." + s[len(s)-2000:]
 	}
 	return s
+}
+
+// RunShimProcess is `hyperd shim --root ROOT --id ID` once its flags are
+// read: the pod's lock and the ready pipe are the file descriptors hyperd
+// passed (ShimLockFD, ShimReadyFD), SIGTERM and SIGINT stop the pod
+// gracefully, and the guest's console goes to console (shim.log).
+func RunShimProcess(root, id string, console io.Writer) error {
+	// Inherited without close-on-exec: the VMM the shim starts must hold
+	// neither the pod's lock nor hyperd's ready pipe.
+	unix.CloseOnExec(ShimLockFD)
+	unix.CloseOnExec(ShimReadyFD)
+	s := &Shim{
+		Root:    root,
+		ID:      id,
+		Runtime: RunnerRuntime{},
+		Lock:    os.NewFile(ShimLockFD, "lock"),
+		Ready:   os.NewFile(ShimReadyFD, "ready"),
+		Console: console,
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, os.Interrupt)
+	signal.Ignore(syscall.SIGHUP, syscall.SIGPIPE)
+	go func() {
+		<-sigs
+		s.Stop()
+	}()
+	return s.Run(context.Background())
 }

@@ -11,7 +11,7 @@ import (
 )
 
 func commands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
-	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		// status N PROG ARGS...: run PROG and require exit status N
 		// (stdout and stderr are kept for the next stdout/stderr checks).
 		"status": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -46,4 +46,8 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 			ts.Check(err)
 		},
 	}
+	for k, v := range daemonCommands() {
+		cmds[k] = v
+	}
+	return cmds
 }

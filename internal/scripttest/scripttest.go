@@ -21,10 +21,10 @@ var (
 	buildErr  error
 )
 
-// Tools builds hyperstart (static, as make build does) and hyperbuild once
-// per test binary into one directory and returns it. The hyperboot suite
-// uses this hyperbuild to make the artifacts it boots. Cleanup removes
-// the directory.
+// Tools builds hyperstart (static, as make build does), hyperbuild and
+// hyperd once per test binary into one directory and returns it. The
+// hyperboot suite uses this hyperbuild to make the artifacts it boots,
+// and its verbs start this hyperd. Cleanup removes the directory.
 func Tools(t testing.TB) string {
 	buildOnce.Do(func() {
 		toolsDir, buildErr = os.MkdirTemp("", "hyper-tools-")
@@ -34,6 +34,7 @@ func Tools(t testing.TB) string {
 		for _, b := range []struct{ pkg, out, cgo string }{
 			{"./cmd/hyperstart", "hyperstart", "CGO_ENABLED=0"},
 			{"./cmd/hyperbuild", "hyperbuild", ""},
+			{"./cmd/hyperd", "hyperd", ""},
 		} {
 			cmd := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(toolsDir, b.out), b.pkg)
 			cmd.Dir = repoRoot()
@@ -88,6 +89,16 @@ func Params(t *testing.T, dir string) testscript.Params {
 			env.Setenv("HYPER_CACHE", cache)
 			env.Setenv("REPO", repoRoot())
 			env.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+			// Each script gets its own hyperd state directory, short
+			// enough for its pods' sockets; what a script left running
+			// there (hyperd, pods) is killed when it ends.
+			root, err := os.MkdirTemp("", "hy")
+			if err != nil {
+				return err
+			}
+			env.Setenv("HYPER_ROOT", root)
+			env.Setenv("HYPER_HOST", "")
+			env.Defer(func() { killDaemon(root); os.RemoveAll(root) })
 			return nil
 		},
 		Condition: condition,
