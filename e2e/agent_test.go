@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -178,6 +179,9 @@ func TestAgent(t *testing.T) {
 			got = append(got, e.Container+string(rune('0'+e.Stream))+e.Line)
 			return nil
 		})
+		// Two pipes, two readers: the order between the streams is the
+		// guest scheduler's, as in Docker.
+		slices.Sort(got)
 		if err != nil || strings.Join(got, ",") != "job1job-out,job2job-err" {
 			t.Errorf("Logs(job) = %q, %v; want job-out on stdout, job-err on stderr", got, err)
 		}
