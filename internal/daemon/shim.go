@@ -23,6 +23,9 @@ const (
 	// stopMargin is how long after the containers' stop timeout the VM
 	// may take to power off before it is killed.
 	stopMargin = 10 * time.Second
+	// stopAgentWait bounds the wait for the agent of a pod stopped with a
+	// timeout (the power button stops a pod without one).
+	stopAgentWait = 5 * time.Second
 	// drainTimeout is how long a stopped pod's shim keeps answering the
 	// requests in flight (wait, logs -f) before it exits.
 	drainTimeout = 5 * time.Second
@@ -62,6 +65,8 @@ type Shim struct {
 	stopped bool // Stop was called
 
 	agentReady chan struct{}
+	agentOnce  sync.Once
+	wantAgent  bool // connect was called before the VM was there
 	agent      Agent
 	agentErr   error
 
@@ -125,6 +130,9 @@ func (s *Shim) Run(ctx context.Context) (err error) {
 		RunConfig:  s.cfg.Run,
 		Containers: s.cfg.Containers,
 		Log: func(e contract.LogEntry) {
+			// The guest is up: now its agent can be asked for without
+			// slowing its boot (see connect).
+			s.connect()
 			if err := s.logs.Append(e); err != nil {
 				fmt.Fprintf(s.Console, "hyperd shim: logs: %v\n", err)
 			}
@@ -138,10 +146,13 @@ func (s *Shim) Run(ctx context.Context) (err error) {
 	}
 	s.mu.Lock()
 	s.vm = vm
-	stopNow := s.stopped
+	stopNow, connectNow := s.stopped, s.wantAgent
 	s.mu.Unlock()
 	if stopNow {
 		go s.stop(context.Background(), 0, false)
+	}
+	if connectNow {
+		s.connect()
 	}
 	s.update(func(st *podState) {
 		st.State = api.StateRunning
@@ -155,7 +166,6 @@ func (s *Shim) Run(ctx context.Context) (err error) {
 		s.Ready.Close()
 		s.Ready = nil
 	}
-	go s.connectAgent()
 
 	status, werr := s.vm.Wait()
 	s.logs.Close()
@@ -239,6 +249,21 @@ func (s *Shim) current() podState {
 	return s.state
 }
 
+// connect starts connecting to the guest's agent, once: when the first
+// container line arrives, or when a request needs the agent, whichever
+// comes first. Under emulation, asking a guest that is still booting
+// (the agent's ping, retried) costs its boot a tenth of a second or
+// more; run -d → first line is measured in make bench.
+func (s *Shim) connect() {
+	s.mu.Lock()
+	started := s.vm != nil
+	s.wantAgent = s.wantAgent || !started
+	s.mu.Unlock()
+	if started {
+		s.agentOnce.Do(func() { go s.connectAgent() })
+	}
+}
+
 // connectAgent waits for the guest's agent, then forwards its events
 // until the VM stops.
 func (s *Shim) connectAgent() {
@@ -274,6 +299,7 @@ func (s *Shim) connectAgent() {
 
 // waitAgent returns the guest's agent once it answers, or why not.
 func (s *Shim) waitAgent(ctx context.Context) (Agent, error) {
+	s.connect()
 	select {
 	case <-s.agentReady:
 		if s.agent == nil {
@@ -287,8 +313,10 @@ func (s *Shim) waitAgent(ctx context.Context) (Agent, error) {
 	}
 }
 
-// agentNow is the agent if it already answered, else nil.
+// agentNow is the agent if it already answered, else nil (and it is
+// asked for).
 func (s *Shim) agentNow() Agent {
+	s.connect()
 	select {
 	case <-s.agentReady:
 		return s.agent
@@ -313,7 +341,12 @@ func (s *Shim) stop(ctx context.Context, timeout time.Duration, hasTimeout bool)
 	case hasTimeout && timeout == 0:
 		return s.kill(ctx)
 	case hasTimeout:
-		if a := s.agentNow(); a == nil || a.Shutdown(ctx, timeout) != nil {
+		// The guest stops its containers with the timeout; a guest whose
+		// agent does not answer soon gets the power button.
+		actx, cancel := context.WithTimeout(ctx, stopAgentWait)
+		a, err := s.waitAgent(actx)
+		cancel()
+		if err != nil || a.Shutdown(ctx, timeout) != nil {
 			if err := s.vm.Shutdown(); err != nil {
 				return err
 			}

@@ -141,6 +141,7 @@ func (s *Shim) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	ch, cancel := s.events.Subscribe()
 	defer cancel()
+	s.connect() // the containers' events come from the agent
 	w.Header().Set("Content-Type", api.ContentTypeNDJSON)
 	w.WriteHeader(http.StatusOK)
 	fl, _ := w.(http.Flusher)

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -46,6 +48,7 @@ type bench struct {
 func main() {
 	out := flag.String("o", "bench/results.json", "write the results here as JSON")
 	runs := flag.Int("runs", 3, "repeat each timing this many times and keep the median")
+	only := flag.String("only", "", "run only these steps, comma-separated (ext4, flatten, build, boot, vmm, hyperstart, hyperd)")
 	flag.Parse()
 	repo, _ := os.Getwd()
 	work, err := os.MkdirTemp("", "hyper-bench-")
@@ -65,7 +68,11 @@ func main() {
 		{"boot", b.boot},
 		{"vmm", b.vmm},
 		{"hyperstart", b.hyperstart},
+		{"hyperd", b.hyperd},
 	} {
+		if *only != "" && !slices.Contains(strings.Split(*only, ","), step.name) {
+			continue
+		}
 		fmt.Fprintf(os.Stderr, "bench: %s...\n", step.name)
 		if err := step.run(); err != nil {
 			b.rows = append(b.rows, Row{Area: step.name, What: "(all)", Skipped: err.Error()})
