@@ -39,30 +39,44 @@ type Daemon struct {
 	mu sync.Mutex // serializes the naming and recording of new pods
 }
 
+// route is one endpoint: its method and path under api.Prefix.
+type route struct {
+	method, path string
+	handle       func(*Daemon, http.ResponseWriter, *http.Request)
+}
+
+// routes are the API's endpoints; docs/api.md and docs/openapi.yaml
+// document each (a test checks).
+var routes = []route{
+	{"GET", "/_ping", (*Daemon).handlePing},
+	{"GET", "/version", (*Daemon).handleVersion},
+	{"GET", "/pods", (*Daemon).handleList},
+	{"POST", "/pods", (*Daemon).handleCreate},
+	{"GET", "/pods/{id}", (*Daemon).handleInspect},
+	{"DELETE", "/pods/{id}", (*Daemon).handleRemove},
+	{"POST", "/pods/{id}/stop", (*Daemon).handleStop},
+	{"POST", "/pods/{id}/kill", (*Daemon).handleKill},
+	{"POST", "/pods/{id}/wait", (*Daemon).handleWait},
+	{"GET", "/pods/{id}/logs", (*Daemon).handleLogs},
+	{"GET", "/pods/{id}/events", (*Daemon).handleEvents},
+	{"POST", "/pods/{id}/exec", (*Daemon).handleExec},
+}
+
 // Handler is the API.
 func (d *Daemon) Handler() http.Handler {
 	mux := http.NewServeMux()
-	p := api.Prefix
-	mux.HandleFunc("GET "+p+"/_ping", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		w.Write([]byte("OK"))
-	})
-	mux.HandleFunc("GET "+p+"/version", d.handleVersion)
-	mux.HandleFunc("GET "+p+"/pods", d.handleList)
-	mux.HandleFunc("POST "+p+"/pods", d.handleCreate)
-	pod := p + "/pods/{id}"
-	mux.HandleFunc("GET "+pod, d.handleInspect)
-	mux.HandleFunc("DELETE "+pod, d.handleRemove)
-	mux.HandleFunc("POST "+pod+"/stop", d.handleStop)
-	mux.HandleFunc("POST "+pod+"/kill", d.handleKill)
-	mux.HandleFunc("POST "+pod+"/wait", d.handleWait)
-	mux.HandleFunc("GET "+pod+"/logs", d.handleLogs)
-	mux.HandleFunc("GET "+pod+"/events", d.handleEvents)
-	mux.HandleFunc("POST "+pod+"/exec", d.handleExec)
+	for _, rt := range routes {
+		mux.HandleFunc(rt.method+" "+api.Prefix+rt.path, func(w http.ResponseWriter, r *http.Request) { rt.handle(d, w, r) })
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, fmt.Errorf("%w: %s %s: no such endpoint (the API is under %s/, see docs/api.md)", errNotFound, r.Method, r.URL.Path, api.Prefix))
 	})
 	return recoverer(mux)
+}
+
+func (d *Daemon) handlePing(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain")
+	w.Write([]byte("OK"))
 }
 
 // recoverer turns a panic in a handler into a 500 that says so, instead
