@@ -108,7 +108,9 @@ func (b *bench) hyperd() error {
 	if err != nil {
 		return err
 	}
-	fg, err := median(b.runs, func() (measured, error) { return firstStdout(filepath.Join(b.bin, "hyperboot"), "ready", "--backend", "qemu", img) })
+	fg, err := median(b.runs, func() (measured, error) {
+		return firstStdout(filepath.Join(b.bin, "hyperboot"), "ready", "--backend", "qemu", img)
+	})
 	if err != nil {
 		return err
 	}
