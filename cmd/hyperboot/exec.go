@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -110,7 +111,9 @@ command. Without -t, SIGINT and SIGTERM are passed on to the command.`,
 					}
 				}()
 			}
-			status, err := c.Exec(cmd.Context(), args[0], req, eio)
+			// Not cmd.Context(): Ctrl-C goes to the command (above), and
+			// the command's end ends exec.
+			status, err := c.Exec(context.Background(), args[0], req, eio)
 			if err != nil {
 				return failed(cli.StatusBootError, err)
 			}

@@ -77,6 +77,7 @@ and inspect. A file named like a command boots with a path: hyperboot ./ps.`,
 			if f.verbose {
 				opts.Verbose = stderr
 			}
+			podAttached.Store(true)
 			status, err := runner.Run(cmd.Context(), args[0], opts)
 			if err != nil {
 				return &cli.ExitError{Status: cli.StatusBootError, Err: err}

@@ -196,6 +196,7 @@ type podClient interface {
 // the command's; Ctrl-C (or SIGTERM) stops it gracefully, a second one
 // kills it.
 func attach(c podClient, res api.CreateResponse, stdout, stderr io.Writer) error {
+	podAttached.Store(true)
 	bg := context.Background()
 	pod, err := c.Inspect(bg, res.ID)
 	if err != nil {
