@@ -24,7 +24,12 @@ const example = `  # Boot a pod; its output is shown, its exit status is hyperbo
   hyperboot -p 8080:80 --cpus 2 --memory 512MiB web.img
 
   # Force the QEMU backend and show the boot timeline
-  hyperboot --backend qemu --trace hello.img`
+  hyperboot --backend qemu --trace hello.img
+
+  # Run it in the background under hyperd, then use it
+  hyperboot run -d --name web web.img
+  hyperboot exec web -- ps
+  hyperboot logs -f web`
 
 func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	var f bootFlags

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -50,7 +51,7 @@ func failed(status int, err error) error {
 
 // verbs are hyperboot's commands besides booting an artifact.
 func verbs(stdin io.Reader, stdout, stderr io.Writer) []*cobra.Command {
-	return []*cobra.Command{
+	cmds := []*cobra.Command{
 		newRun(stdin, stdout, stderr),
 		newPs(stdout),
 		newLogs(stdout, stderr),
@@ -60,6 +61,15 @@ func verbs(stdin io.Reader, stdout, stderr io.Writer) []*cobra.Command {
 		newRm(stdout),
 		newInspect(stdout),
 	}
+	for _, c := range cmds {
+		switch c.Name() {
+		case "logs", "rm", "inspect":
+			c.ValidArgsFunction = completePods(true)
+		case "exec", "stop", "kill":
+			c.ValidArgsFunction = completePods(false)
+		}
+	}
+	return cmds
 }
 
 // forEach runs fn on each pod named, printing the name of each done as
@@ -85,4 +95,34 @@ func forEach(ctx context.Context, stdout, stderr io.Writer, pods []string, fn fu
 		return failed(cli.StatusError, last)
 	}
 	return &cli.ExitError{Status: cli.StatusError, Err: fmt.Errorf("%d of %d pods failed", failures, len(pods))}
+}
+
+// completePods offers the pods' names for a POD argument, from a hyperd
+// that answers already (completion never starts one).
+func completePods(all bool) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) > 0 && cmd.Name() != "stop" && cmd.Name() != "kill" && cmd.Name() != "rm" && cmd.Name() != "inspect" {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		host, _ := cmd.Flags().GetString("host")
+		var opts []client.Option
+		if host != "" {
+			opts = append(opts, client.WithHost(host))
+		}
+		c, err := client.New(opts...)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		pods, err := c.List(ctx, all)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []cobra.Completion
+		for _, p := range pods {
+			out = append(out, cobra.CompletionWithDesc(p.Name, p.State))
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
 }
