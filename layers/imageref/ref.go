@@ -158,6 +158,11 @@ func registry(t Transport, s string) (Ref, error) {
 	if host := ref.Context().RegistryStr(); strings.HasSuffix(host, ":") {
 		return Ref{}, fmt.Errorf("%w: %q: registry host %q has an empty port; write HOST:PORT/NAME or leave the colon out", ErrBadReference, s, host)
 	}
+	// The full name must parse too: Docker Hub's "library/" can push a
+	// repository that was within the 255-byte limit as written past it.
+	if _, err := name.ParseReference(ref.Name()); err != nil {
+		return Ref{}, fmt.Errorf("%w: %q is %s once normalised, which is not a valid reference (%v)", ErrBadReference, s, ref.Name(), strings.TrimPrefix(err.Error(), "could not parse reference: "))
+	}
 	return Ref{Transport: t, Name: ref.Name()}, nil
 }
 
