@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 
 	"github.com/hyperbuild/hyper/contract"
 )
@@ -43,16 +42,7 @@ func (c *Client) Exec(ctx context.Context, container string, req contract.ExecRe
 		return 0, err
 	}
 	defer s.close()
-	w := &frameWriter{w: s}
-	done := make(chan struct{})
-	defer close(done)
-	if eio.Stdin != nil {
-		go w.copyStdin(eio.Stdin, done)
-	}
-	if eio.Resize != nil || eio.Signal != nil {
-		go w.forward(eio.Resize, eio.Signal, req.TTY, done)
-	}
-	st, err := readExec(s, eio)
+	st, err := Attach(s, req.TTY, eio)
 	if err != nil {
 		var we *writeError
 		if errors.As(err, &we) {
@@ -63,27 +53,28 @@ func (c *Client) Exec(ctx context.Context, container string, req contract.ExecRe
 	return st, nil
 }
 
-// frameWriter serialises the frames several goroutines send on a stream.
-type frameWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (f *frameWriter) data(t contract.FrameType, p []byte) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return contract.WriteData(f.w, t, p)
-}
-
-func (f *frameWriter) json(t contract.FrameType, v any) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return contract.WriteJSON(f.w, t, v)
+// Attach carries an exec's frames on rw, whose request and reply have
+// been exchanged: eio's stdin, window sizes (with tty) and signals go
+// out, its output comes in, up to the exit status it returns. hyperd's
+// client attaches the same way to an upgraded HTTP connection. A stream
+// that ends before the exit status is ErrProtocol; closing rw is how a
+// caller stops waiting.
+func Attach(rw io.ReadWriter, tty bool, eio ExecIO) (int, error) {
+	w := contract.NewFrameWriter(rw)
+	done := make(chan struct{})
+	defer close(done)
+	if eio.Stdin != nil {
+		go copyStdin(w, eio.Stdin, done)
+	}
+	if eio.Resize != nil || eio.Signal != nil {
+		go forward(w, eio.Resize, eio.Signal, tty, done)
+	}
+	return readExec(rw, eio)
 }
 
 // copyStdin sends r as FrameStdin frames, then the empty frame that
 // closes the process's stdin (also when r fails).
-func (f *frameWriter) copyStdin(r io.Reader, done <-chan struct{}) {
+func copyStdin(f *contract.FrameWriter, r io.Reader, done <-chan struct{}) {
 	buf := make([]byte, stdinChunk)
 	for {
 		n, err := r.Read(buf)
@@ -93,19 +84,19 @@ func (f *frameWriter) copyStdin(r io.Reader, done <-chan struct{}) {
 		default:
 		}
 		if n > 0 {
-			if f.data(contract.FrameStdin, buf[:n]) != nil {
+			if f.Data(contract.FrameStdin, buf[:n]) != nil {
 				return
 			}
 		}
 		if err != nil {
-			f.data(contract.FrameStdin, nil)
+			f.Data(contract.FrameStdin, nil)
 			return
 		}
 	}
 }
 
 // forward sends window sizes (with a TTY) and signals as they come.
-func (f *frameWriter) forward(resize <-chan contract.WindowSize, signal <-chan string, tty bool, done <-chan struct{}) {
+func forward(f *contract.FrameWriter, resize <-chan contract.WindowSize, signal <-chan string, tty bool, done <-chan struct{}) {
 	if !tty {
 		resize = nil
 	}
@@ -119,13 +110,13 @@ func (f *frameWriter) forward(resize <-chan contract.WindowSize, signal <-chan s
 				resize = nil
 				continue
 			}
-			err = f.json(contract.FrameResize, sz)
+			err = f.JSON(contract.FrameResize, sz)
 		case sig, ok := <-signal:
 			if !ok {
 				signal = nil
 				continue
 			}
-			err = f.json(contract.FrameSignal, contract.SignalRequest{Signal: sig})
+			err = f.JSON(contract.FrameSignal, contract.SignalRequest{Signal: sig})
 		}
 		if err != nil {
 			return
@@ -158,7 +149,7 @@ func readExec(r io.Reader, eio ExecIO) (int, error) {
 	for {
 		t, p, err := contract.ReadFrame(r)
 		if errors.Is(err, io.EOF) {
-			return 0, fmt.Errorf("%w: the exec stream ended without an exit status", ErrProtocol)
+			return 0, fmt.Errorf("%w: the exec stream ended without an exit status (%w)", ErrProtocol, err)
 		}
 		if err != nil {
 			return 0, err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // ErrFrame is a malformed frame: an unknown type or a payload over
@@ -112,4 +113,56 @@ func ReadRequest(r io.Reader) (*Request, error) {
 		return nil, err
 	}
 	return &req, nil
+}
+
+// FrameWriter writes whole frames from several goroutines (an exec's
+// stdout and stderr pumps, its exit status). After the first failed write
+// every write fails with that error: a stream cut mid-frame cannot be
+// written again.
+type FrameWriter struct {
+	mu  sync.Mutex
+	w   io.Writer
+	err error
+}
+
+// NewFrameWriter writes frames to w.
+func NewFrameWriter(w io.Writer) *FrameWriter { return &FrameWriter{w: w} }
+
+// Data writes p as frames of type t (WriteData).
+func (f *FrameWriter) Data(t FrameType, p []byte) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err == nil {
+		f.err = WriteData(f.w, t, p)
+	}
+	return f.err
+}
+
+// JSON writes v as one frame of type t (WriteJSON).
+func (f *FrameWriter) JSON(t FrameType, v any) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err == nil {
+		f.err = WriteJSON(f.w, t, v)
+	}
+	return f.err
+}
+
+// Stream is an io.Writer whose every non-empty Write is sent as frames of
+// type t.
+func (f *FrameWriter) Stream(t FrameType) io.Writer { return frameStream{f, t} }
+
+type frameStream struct {
+	f *FrameWriter
+	t FrameType
+}
+
+func (s frameStream) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if err := s.f.Data(s.t, p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

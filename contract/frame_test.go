@@ -161,3 +161,34 @@ func FuzzReadFrame(f *testing.F) {
 		}
 	})
 }
+
+func TestFrameWriter(t *testing.T) {
+	var buf bytes.Buffer
+	fw := NewFrameWriter(&buf)
+	out := fw.Stream(FrameStdout)
+	if n, err := out.Write(nil); n != 0 || err != nil {
+		t.Errorf("empty Write = %d, %v", n, err)
+	}
+	if n, err := out.Write([]byte("hi")); n != 2 || err != nil {
+		t.Errorf("Write = %d, %v", n, err)
+	}
+	fw.JSON(FrameExit, ExitStatus{Status: 3})
+	ft, p, err := ReadFrame(&buf)
+	if err != nil || ft != FrameStdout || string(p) != "hi" {
+		t.Errorf("first frame %d %q %v", ft, p, err)
+	}
+	if ft, _, err := ReadFrame(&buf); err != nil || ft != FrameExit {
+		t.Errorf("second frame %d %v", ft, err)
+	}
+	failing := NewFrameWriter(errWriter{})
+	if err := failing.Data(FrameStdout, []byte("x")); err == nil {
+		t.Fatal("Data on a failing writer passed")
+	}
+	if err := failing.JSON(FrameExit, ExitStatus{}); err == nil {
+		t.Error("a write after a failed one passed")
+	}
+}
+
+type errWriter struct{}
+
+func (errWriter) Write([]byte) (int, error) { return 0, io.ErrClosedPipe }

@@ -35,24 +35,6 @@ func (e *ExecFailure) Unwrap() error { return e.Err }
 // execChunk is how much output goes into one frame.
 const execChunk = 32 << 10
 
-// frameWriter serialises the frames several goroutines write on a stream.
-type frameWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (f *frameWriter) data(t contract.FrameType, p []byte) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return contract.WriteData(f.w, t, p)
-}
-
-func (f *frameWriter) json(t contract.FrameType, v any) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return contract.WriteJSON(f.w, t, v)
-}
-
 // exec runs an OpExec stream: start the process, answer, then carry its
 // stdio both ways and end with its exit status.
 func (a *Agent) exec(st Stream, req *contract.Request) {
@@ -101,7 +83,7 @@ func (a *Agent) exec(st Stream, req *contract.Request) {
 		closeAll(stdinW, stdoutR, stderrR, eio.PTY)
 		return
 	}
-	fw := &frameWriter{w: st}
+	fw := contract.NewFrameWriter(st)
 	var pumps sync.WaitGroup
 	pump := func(r *os.File, t contract.FrameType) {
 		pumps.Add(1)
@@ -144,7 +126,7 @@ func (a *Agent) exec(st Stream, req *contract.Request) {
 	waitTimeout(outputs, outputGraceExec)
 	closeAll(stdoutR, stderrR, eio.PTY)
 	<-outputs
-	fw.json(contract.FrameExit, contract.ExitStatus{Status: status})
+	fw.JSON(contract.FrameExit, contract.ExitStatus{Status: status})
 }
 
 // execPipes makes an exec's pipes: the child's stdin (/dev/null without
@@ -178,12 +160,12 @@ func execPipes(stdin bool) (inR, inW, outR, outW, errR, errW *os.File, err error
 // pumpFrames sends what r gives as frames of type t until r ends or the
 // stream fails; then it closes r, so that the process writing to it gets
 // SIGPIPE (a pipe) or the terminal hangs up (a pty) rather than block.
-func pumpFrames(fw *frameWriter, r *os.File, t contract.FrameType) {
+func pumpFrames(fw *contract.FrameWriter, r *os.File, t contract.FrameType) {
 	defer r.Close()
 	buf := make([]byte, execChunk)
 	for {
 		n, err := r.Read(buf)
-		if n > 0 && fw.data(t, buf[:n]) != nil {
+		if n > 0 && fw.Data(t, buf[:n]) != nil {
 			return
 		}
 		if err != nil {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/hyperbuild/hyper/agent"
 	"github.com/hyperbuild/hyper/api"
@@ -63,8 +62,8 @@ func (s *Shim) handleExec(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, stop := context.WithCancel(r.Context())
 	defer stop()
-	fw := &frameWriter{w: conn}
-	eio := agent.ExecIO{Stdout: fw.stream(contract.FrameStdout), Stderr: fw.stream(contract.FrameStderr)}
+	fw := contract.NewFrameWriter(conn)
+	eio := agent.ExecIO{Stdout: fw.Stream(contract.FrameStdout), Stderr: fw.Stream(contract.FrameStderr)}
 	var stdin *io.PipeWriter
 	if req.Stdin {
 		pr, pw := io.Pipe()
@@ -76,10 +75,10 @@ func (s *Shim) handleExec(w http.ResponseWriter, r *http.Request) {
 	go readExecFrames(brw.Reader, stdin, resize, signals, stop)
 	status, err := a.Exec(ctx, name, req.ExecRequest, eio)
 	if err != nil {
-		fw.write(contract.FrameStderr, []byte(fmt.Sprintf("hyperd: exec in %s: %v\n", name, err)))
+		fw.Data(contract.FrameStderr, []byte(fmt.Sprintf("hyperd: exec in %s: %v\n", name, err)))
 		status = statusCannotExec
 	}
-	fw.writeJSON(contract.FrameExit, contract.ExitStatus{Status: status})
+	fw.JSON(contract.FrameExit, contract.ExitStatus{Status: status})
 }
 
 // checkUpgrade: exec needs the connection: Connection: Upgrade and
@@ -181,45 +180,3 @@ func readExecFrames(r io.Reader, stdin *io.PipeWriter, resize chan<- contract.Wi
 		}
 	}
 }
-
-// frameWriter writes frames from several goroutines, whole.
-type frameWriter struct {
-	mu  sync.Mutex
-	w   io.Writer
-	err error
-}
-
-func (f *frameWriter) write(t contract.FrameType, p []byte) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.err == nil {
-		f.err = contract.WriteData(f.w, t, p)
-	}
-	return f.err
-}
-
-func (f *frameWriter) writeJSON(t contract.FrameType, v any) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.err == nil {
-		f.err = contract.WriteJSON(f.w, t, v)
-	}
-	return f.err
-}
-
-// stream is an io.Writer sending its bytes as frames of type t.
-func (f *frameWriter) stream(t contract.FrameType) io.Writer {
-	return writerFunc(func(p []byte) (int, error) {
-		if len(p) == 0 {
-			return 0, nil
-		}
-		if err := f.write(t, p); err != nil {
-			return 0, err
-		}
-		return len(p), nil
-	})
-}
-
-type writerFunc func([]byte) (int, error)
-
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
