@@ -21,8 +21,8 @@ import (
 // killDaemon ends what a script left in a hyperd state directory: each
 // pod's shim (its VM goes with it) and hyperd.
 func killDaemon(root string) {
-	for _, pid := range shimPids(root) {
-		syscall.Kill(pid, syscall.SIGKILL)
+	for _, s := range shims(root) {
+		syscall.Kill(s.pid, syscall.SIGKILL)
 	}
 	if pid := daemonPid(root); pid > 0 {
 		syscall.Kill(pid, syscall.SIGKILL)
@@ -35,9 +35,15 @@ func daemonPid(root string) int {
 	return pid
 }
 
-// shimPids are the pids the pods' states name, by pod name.
-func shimPids(root string) map[string]int {
-	out := map[string]int{}
+// shim is a pod's supervisor process and the pod's directory.
+type shim struct {
+	pid int
+	dir string
+}
+
+// shims are the pods of root that a shim owns, by name.
+func shims(root string) map[string]shim {
+	out := map[string]shim{}
 	dirs, _ := filepath.Glob(filepath.Join(root, "pods", "*"))
 	for _, d := range dirs {
 		var cfg struct{ Name string }
@@ -49,7 +55,7 @@ func shimPids(root string) map[string]int {
 			json.Unmarshal(data, &st)
 		}
 		if st.Pid > 0 {
-			out[cfg.Name] = st.Pid
+			out[cfg.Name] = shim{pid: st.Pid, dir: d}
 		}
 	}
 	return out
@@ -82,16 +88,31 @@ func daemonCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 			data, _ := io.ReadAll(resp.Body)
 			fmt.Fprintf(ts.Stdout(), "%d\n%s\n", resp.StatusCode, data)
 		},
-		// killshim NAME: SIGKILL the shim of pod NAME.
+		// killshim NAME: SIGKILL the shim of pod NAME, and wait until it
+		// has exited: the pod's lock, which only the shim holds, is free.
+		// (Its VM can be gone first: QEMU's parent-death signal comes
+		// when the shim's thread that started it exits, the lock goes
+		// with the last one.)
 		"killshim": func(ts *testscript.TestScript, neg bool, args []string) {
 			if neg || len(args) != 1 {
 				ts.Fatalf("usage: killshim POD")
 			}
-			pid, ok := shimPids(ts.Getenv("HYPER_ROOT"))[args[0]]
+			shim, ok := shims(ts.Getenv("HYPER_ROOT"))[args[0]]
 			if !ok {
 				ts.Fatalf("pod %s has no shim", args[0])
 			}
-			ts.Check(syscall.Kill(pid, syscall.SIGKILL))
+			ts.Check(syscall.Kill(shim.pid, syscall.SIGKILL))
+			for i := 0; i < 100; i++ {
+				f, err := os.Open(filepath.Join(shim.dir, "lock"))
+				ts.Check(err)
+				err = unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB)
+				f.Close()
+				if err == nil {
+					return
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			ts.Fatalf("pod %s's shim (pid %d) still holds its lock 10s after SIGKILL", args[0], shim.pid)
 		},
 		// killhyperd: SIGKILL $HYPER_ROOT's hyperd, and wait until it is
 		// gone (its lock free).
