@@ -14,6 +14,7 @@ import (
 
 	"github.com/hyperbuild/hyper/client"
 	"github.com/hyperbuild/hyper/internal/scripttest"
+	"github.com/hyperbuild/hyper/internal/syncbuf"
 )
 
 func TestMain(m *testing.M) {
@@ -60,7 +61,7 @@ func TestSocketActivation(t *testing.T) {
 	}
 	defer os.RemoveAll(dir)
 	sock := filepath.Join(dir, "api.sock")
-	var log bytes.Buffer
+	var log syncbuf.Buffer // written by exec's copying goroutine
 	cmd := exec.Command(sa, "-l", sock, hyperd, "--root", filepath.Join(dir, "state"))
 	cmd.Stderr = &log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -94,7 +95,12 @@ func TestSocketActivation(t *testing.T) {
 	if ver.Root != filepath.Join(dir, "state") {
 		t.Errorf("version = %+v", ver)
 	}
-	if !strings.Contains(log.String(), "serving the API on systemd socket") {
-		t.Errorf("hyperd's log does not say it serves systemd's socket:\n%s", log.String())
+	// The answer can come before the log line has crossed the pipe.
+	for i := 0; !strings.Contains(log.String(), "serving the API on systemd socket"); i++ {
+		if i > 250 {
+			t.Errorf("hyperd's log does not say it serves systemd's socket:\n%s", log.String())
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
