@@ -98,14 +98,38 @@ type Mount struct {
 // VolumeType is the kind of storage behind a volume.
 type VolumeType string
 
-// VolumeTmpfs is memory-backed storage shared by the pod's containers.
-const VolumeTmpfs VolumeType = "tmpfs"
+// The volume types.
+const (
+	// VolumeTmpfs is memory-backed storage shared by the pod's containers;
+	// it starts empty at every boot.
+	VolumeTmpfs VolumeType = "tmpfs"
+	// VolumeDisk is an ext4 data disk (a file on the host, attached as one
+	// more virtio disk whose serial is the volume's name); what the pod
+	// writes there survives reboots.
+	VolumeDisk VolumeType = "disk"
+	// VolumeHost is a host directory bound at run time (hyperboot -v
+	// HOSTDIR:TARGET) and shared over 9P (mount tag: the volume's name).
+	VolumeHost VolumeType = "host"
+)
+
+// DiskSerialMax is the longest virtio-blk serial (VIRTIO_BLK_ID_BYTES):
+// a disk volume's name is its disk's serial, so it is at most this long.
+const DiskSerialMax = 20
 
 // Volume is storage shared between containers of the pod.
 type Volume struct {
-	Name      string     `json:"name"`
-	Type      VolumeType `json:"type"`
-	SizeBytes int64      `json:"size_bytes,omitempty"`
+	Name string     `json:"name"`
+	Type VolumeType `json:"type"`
+	// SizeBytes bounds a tmpfs volume (0: the kernel's default) and is
+	// the exact size of a disk volume's ext4 image.
+	SizeBytes int64 `json:"size_bytes,omitempty"`
+	// Seed is a host directory whose files a new disk volume starts with
+	// (absolute, resolved by the spec); the builder reads it and leaves
+	// it out of the guest's copy of the contract. Disk volumes only.
+	Seed string `json:"seed,omitempty"`
+	// ReadOnly shares a host volume read-only with every container,
+	// whatever its mounts say. Host volumes only.
+	ReadOnly bool `json:"read_only,omitempty"`
 }
 
 // File is a file the builder writes into a container's root filesystem.

@@ -27,6 +27,15 @@ type Boot struct {
 	// (/dev/vda); hyperstart finds the pod filesystem by its label.
 	// Empty: no disk.
 	Disk string
+	// DataDisks are the pod's disk volumes, attached after Disk in this
+	// order as more virtio disks, read-write unless ReadOnly, each with
+	// its Name as the virtio-blk serial (hyperstart finds them by it).
+	// The runner has checked each (ext4, the volume's size) and holds its
+	// lock for the run.
+	DataDisks []DataDisk
+	// Shares are the pod's host volumes: host directories shared over 9P
+	// (or virtiofs) with Name as the mount tag.
+	Shares []Share
 	// CPUs is the number of vCPUs (>= 1).
 	CPUs int
 	// MemoryMiB is the guest memory in MiB.
@@ -63,6 +72,27 @@ type Boot struct {
 	// Verbose receives diagnostics for the user (the VMM command line,
 	// which backend runs); never nil when the runner calls a backend.
 	Verbose io.Writer
+}
+
+// DataDisk is one disk volume's ext4 image on the host.
+type DataDisk struct {
+	// Name is the volume's name, the disk's serial (at most
+	// contract.DiskSerialMax bytes).
+	Name string
+	// Path is the image file (absolute).
+	Path string
+	// ReadOnly attaches the disk read-only.
+	ReadOnly bool
+}
+
+// Share is one host volume: a host directory the guest mounts.
+type Share struct {
+	// Name is the volume's name, the 9P mount tag.
+	Name string
+	// Path is the host directory (absolute, symlinks resolved).
+	Path string
+	// ReadOnly refuses every write from the guest.
+	ReadOnly bool
 }
 
 // Result is what a backend knows when the VM has stopped.

@@ -24,6 +24,12 @@ var (
 	ErrBadResources = errors.New("invalid resources")
 	// ErrStopped: the VM has stopped (VM.Agent on a pod that is gone).
 	ErrStopped = errors.New("the VM has stopped")
+	// ErrBadVolume: a -v binding is malformed, names no volume of the
+	// pod, or a host path that cannot serve the volume (missing, the
+	// wrong size, not ext4, not a directory).
+	ErrBadVolume = errors.New("invalid volume binding")
+	// ErrVolumeBusy: a data disk is in use by another running pod.
+	ErrVolumeBusy = errors.New("data disk in use by another pod")
 	// ErrNoAgent: the guest's agent did not answer (a hyperstart without
 	// one, or a guest that has not booted that far).
 	ErrNoAgent = errors.New("no answer from the guest's agent")

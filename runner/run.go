@@ -39,6 +39,10 @@ type Config struct {
 	Ports []contract.Port
 	// Net is "user" (default), "tap:NAME" or "none".
 	Net string
+	// Volumes bind the pod's disk and host volumes to host paths
+	// (hyperboot -v; ParseVolumeBinding). A disk volume without one uses
+	// the data disk the builder made beside the artifact.
+	Volumes []VolumeBinding
 	// Cmdline is appended to the artifact's kernel command line.
 	Cmdline string
 	// StopTimeout is the grace period between the power-down request and

@@ -188,40 +188,6 @@ func (p *podDecoder) network(b *hcl.Block) contract.Network {
 	return n
 }
 
-// volumes decodes the volume blocks and returns where each name is
-// defined, for mounts to refer to.
-func (p *podDecoder) volumes(bs hcl.Blocks, pod *contract.Pod) map[string]hcl.Range {
-	seen := map[string]hcl.Range{}
-	for _, b := range bs {
-		name := b.Labels[0]
-		if err := checkName(name); err != nil {
-			p.add(errorAt(b.LabelRanges[0], "Invalid volume name", "%s", sentence(err)))
-		}
-		if prev, ok := seen[name]; ok {
-			p.add(errorAt(b.LabelRanges[0], "Duplicate volume name", "Volume %q is already defined at %s.", name, prev))
-			continue
-		}
-		seen[name] = b.LabelRanges[0]
-		v := contract.Volume{Name: name, Type: DefaultVolumeType}
-		c := p.content(b.Body, volumeSchema)
-		if c == nil {
-			continue
-		}
-		if a := c.Attributes["type"]; a != nil {
-			if s, ok := p.str(a); ok {
-				if contract.VolumeType(s) != contract.VolumeTmpfs {
-					p.add(errorAt(a.Expr.Range(), "Unsupported volume type", "Volume type %q is not supported yet; hyper has \"tmpfs\" volumes (memory-backed, shared by the pod's containers).", s))
-				}
-			}
-		}
-		if a := c.Attributes["size"]; a != nil {
-			v.SizeBytes, _ = p.size(a)
-		}
-		pod.Volumes = append(pod.Volumes, v)
-	}
-	return seen
-}
-
 func (p *podDecoder) files(bs hcl.Blocks, containers map[string]hcl.Range, pod *contract.Pod) {
 	type key struct{ container, path string }
 	seen := map[key]hcl.Range{}

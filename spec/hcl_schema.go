@@ -65,7 +65,7 @@ var mountSchema = &hcl.BodySchema{
 }
 
 var volumeSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "type"}, {Name: "size"}},
+	Attributes: []hcl.AttributeSchema{{Name: "type"}, {Name: "size"}, {Name: "seed"}, {Name: "read_only"}},
 }
 
 var portSchema = &hcl.BodySchema{

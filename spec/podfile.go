@@ -42,7 +42,7 @@ var (
 	pfUser      = objectSchema{what: "user", supported: []string{"name", "group"}, unsupported: map[string]string{"additionalGroups": "supplementary groups come from the image's /etc/group"}}
 	pfVolumeRef = objectSchema{what: "container volumes entry", supported: []string{"path", "volume", "readOnly"}, unsupported: map[string]string{"detail": "volume details are decided by hyper"}}
 	pfFileRef   = objectSchema{what: "container files entry", supported: []string{"path", "filename", "perm", "user", "group"}}
-	pfVolume    = objectSchema{what: "volume", supported: []string{"name", "source", "driver"}, unsupported: map[string]string{"option": "tmpfs volumes take no options"}}
+	pfVolume    = objectSchema{what: "volume", supported: []string{"name", "source", "driver", "size", "readOnly"}, unsupported: map[string]string{"option": "a volume's options are its driver, size, source and readOnly"}}
 	pfFile      = objectSchema{what: "file", supported: []string{"name", "encoding", "uri", "content"}}
 	pfPort      = objectSchema{what: "portmappings entry", supported: []string{"containerPort", "hostPort", "protocol"}}
 )
@@ -190,38 +190,6 @@ func (d *pfDecoder) podFiles(ns []*jnode) map[string]podFile {
 		out[name] = pf
 	}
 	return out
-}
-
-func (d *pfDecoder) volumes(ns []*jnode, pod *contract.Pod) map[string]hcl.Range {
-	seen := map[string]hcl.Range{}
-	for _, n := range ns {
-		f := d.fields(n, pfVolume)
-		if f == nil {
-			continue
-		}
-		name, ok := d.str(f["name"])
-		if !ok {
-			d.add(errorAt(n.head(), "Missing volume name", `A volume entry needs "name".`))
-			continue
-		}
-		rng := f["name"].val.rng
-		if !d.check(f["name"].val, "Invalid volume name", checkName(name)) {
-			continue
-		}
-		if prev, dup := seen[name]; dup {
-			d.add(errorAt(rng, "Duplicate volume name", "Volume %q is already defined at %s.", name, prev))
-			continue
-		}
-		seen[name] = rng
-		if s, ok := d.str(f["source"]); ok && s != "" {
-			d.add(errorAt(f["source"].val.rng, "Unsupported volume source", "Volume sources (host directories, images) are not supported yet; leave out \"source\" for a tmpfs volume."))
-		}
-		if s, ok := d.str(f["driver"]); ok && s != "" && s != string(contract.VolumeTmpfs) {
-			d.add(errorAt(f["driver"].val.rng, "Unsupported volume type", "Volume driver %q is not supported yet; hyper has \"tmpfs\" volumes.", s))
-		}
-		pod.Volumes = append(pod.Volumes, contract.Volume{Name: name, Type: contract.VolumeTmpfs})
-	}
-	return seen
 }
 
 func (d *pfDecoder) ports(ns []*jnode, pod *contract.Pod) {
