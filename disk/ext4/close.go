@@ -82,6 +82,10 @@ func (w *Writer) close() (Stats, error) {
 	free := g.blocks - (1 + g.gdtBlocks) - (g.metaEnd - g.dataStart) + uint64(len(w.freed))
 	sb := make([]byte, blockSize)
 	w.superblock(sb[1024:2048], g, uuid, free)
+	if err := w.finishJournal(sb[1024:2048], uuid); err != nil {
+		return Stats{}, err
+	}
+	le32(sb[1024+0x3FC:], crc32c(^uint32(0), sb[1024:1024+0x3FC]))
 	if err := w.a.writeAt(sb, 0); err != nil {
 		return Stats{}, err
 	}
@@ -113,6 +117,9 @@ func (w *Writer) uuid() [16]byte {
 // layout chooses the number of groups and inodes per group so that the
 // content, its metadata and the requested free space fit.
 func (w *Writer) layout() (*geometry, error) {
+	if w.o.size > 0 {
+		return w.fixedLayout()
+	}
 	used := uint64(w.inodes.len())
 	want := used + max(16, uint64(w.o.freeBytes)/16384)
 	if want > maxInodes {
@@ -151,6 +158,39 @@ func (w *Writer) layout() (*geometry, error) {
 		}
 		return g, nil
 	}
+}
+
+// fixedLayout is layout for an image of exactly WithSize bytes: full
+// groups (the last one shorter), one inode per 16 KiB of free space.
+func (w *Writer) fixedLayout() (*geometry, error) {
+	used := uint64(w.inodes.len())
+	total := uint64(w.o.size) / blockSize
+	dataEnd := w.a.next
+	if dataEnd >= total {
+		return nil, fmt.Errorf("content of %d blocks in an image of %d: %w", dataEnd, total, ErrTooLarge)
+	}
+	groups := (total + blocksPerGroup - 1) / blocksPerGroup
+	want := min(used+max(16, (total-dataEnd)*blockSize/16384), maxInodes)
+	ipg := (want + groups - 1) / groups
+	ipg = min(8*blockSize, max(16, (ipg+15)&^15))
+	itb := ipg * inodeSize / blockSize
+	metaEnd := dataEnd + groups*(2+itb)
+	switch {
+	case groups*ipg < used:
+		return nil, fmt.Errorf("%d inodes in %d groups: %w", used, groups, ErrTooManyInodes)
+	case metaEnd > total:
+		return nil, fmt.Errorf("content and metadata of %d blocks in an image of %d: %w", metaEnd, total, ErrTooLarge)
+	}
+	g := &geometry{
+		groups: groups, ipg: ipg, itb: itb, blocks: total, bpg: blocksPerGroup,
+		dataStart: 1 + w.gdtBlocks, metaStart: dataEnd, metaEnd: metaEnd,
+		gdtBlocks:  (groups + descsPerBlock - 1) / descsPerBlock,
+		usedInodes: used,
+	}
+	if g.gdtBlocks > w.gdtBlocks {
+		return nil, fmt.Errorf("%d blocks in %d groups: %w (raise WithMaxSize)", total, groups, ErrTooLarge)
+	}
+	return g, nil
 }
 
 // writeBitmaps appends the block bitmaps then the inode bitmaps, and fills

@@ -11,14 +11,17 @@
 //	err = w.AddTar("containers/web/rootfs", tarStream)
 //	st, err := w.Close() // st.Size is the image size in bytes
 //
-// The image has 4 KiB blocks, 256-byte inodes, extents, flex_bg, no journal,
-// sparse_super2 without backup superblocks, metadata checksums
+// The image has 4 KiB blocks, 256-byte inodes, extents, flex_bg, no journal
+// unless WithJournal (then an empty jbd2 journal in inode 8, for images the
+// guest writes: data disks), sparse_super2 without backup superblocks, metadata checksums
 // (metadata_csum with csum_seed) and hashed directories (dir_index,
 // half-MD4) for directories larger than one block. Layout: superblock,
 // group descriptors (space reserved for up to WithMaxSize), file data in tar
 // order, then directories, bitmaps and inode tables, then free space. Free
 // blocks and unused inode-table blocks are not written: give NewWriter a new
 // (empty) file, which then ends up sparse and exactly Stats.Size long.
+// WithSize fixes that length (a data disk of a given size); otherwise the
+// image is as small as its content and WithFreeSpace allow.
 //
 // Tar semantics: every entry lands under the AddTar prefix; missing parent
 // directories are created 0755 root:root. A directory entry repeated (or

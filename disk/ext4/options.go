@@ -15,6 +15,10 @@ type options struct {
 	readOnly  bool
 	maxSize   int64
 	time      time.Time
+	// size is the exact image size in bytes (WithSize); 0: as small as
+	// the content and freeBytes allow.
+	size          int64
+	journalBlocks int
 }
 
 const (
@@ -95,6 +99,22 @@ func WithMaxSize(bytes int64) Option {
 func WithTime(t time.Time) Option {
 	return func(o *options) error {
 		o.time = t
+		return nil
+	}
+}
+
+// WithSize makes the image exactly bytes long (a whole number of blocks,
+// at least 16 MiB): the free space is what the content and the metadata
+// leave, with one inode per 16 KiB of it, as mke2fs gives. It replaces
+// WithFreeSpace, and raises the maximum size to bytes when it is lower.
+// Content that does not fit fails Close with ErrTooLarge.
+func WithSize(bytes int64) Option {
+	return func(o *options) error {
+		if bytes < 16<<20 || bytes%blockSize != 0 || bytes > maxBlocks*blockSize {
+			return fmt.Errorf("size %d: want a whole number of %d-byte blocks from 16 MiB: %w", bytes, blockSize, ErrBadOption)
+		}
+		o.size = bytes
+		o.maxSize = max(o.maxSize, bytes)
 		return nil
 	}
 }

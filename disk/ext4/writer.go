@@ -20,6 +20,7 @@ type Writer struct {
 	inodes    inodeTable
 	paths     map[string]uint32 // cleaned path ("" is the root) -> inode
 	freed     []uint64          // allocated blocks given up (replaced xattr blocks)
+	journal   uint64            // the journal's first block (WithJournal)
 	buf       []byte
 	err       error
 }
@@ -92,6 +93,11 @@ func NewWriter(dst io.WriterAt, opts ...Option) (*Writer, error) {
 	w.paths[""] = rootIno
 	if _, err := w.mkdir("lost+found", rootIno, 0o700, meta{atime: t, ctime: t, mtime: t}); err != nil {
 		return nil, err
+	}
+	if o.journalBlocks > 0 {
+		if err := w.addJournal(uint64(o.journalBlocks)); err != nil {
+			return nil, fmt.Errorf("creating ext4 writer: %w", err)
+		}
 	}
 	return w, nil
 }
