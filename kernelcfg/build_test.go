@@ -72,6 +72,7 @@ func TestCached(t *testing.T) {
 		Version:    "6.1.192",
 		ConfigHash: sha256hex("CONFIG_64BIT=y\n"),
 		Config:     filepath.Join(entry, fileConfig),
+		Origin:     OriginBuilt,
 	}
 	if *k != want {
 		t.Errorf("Cached = %+v, want %+v", *k, want)

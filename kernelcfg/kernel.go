@@ -19,6 +19,9 @@ type Kernel struct {
 	Version    string // kernel release, e.g. 6.1.192
 	ConfigHash string // hex sha256 of the final .config; empty for FromFile
 	Config     string // path of the final .config; empty for FromFile
+	// Origin is where it came from: OriginBuilt, the image reference it
+	// was pulled by (REF@sha256:...), or empty for FromFile.
+	Origin string
 }
 
 // Files of a cache entry, <cache>/kernel/<key>/.
@@ -68,7 +71,12 @@ func loadEntry(dir string) (*Kernel, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(cfg)
+	origin := OriginBuilt
+	if b, err := os.ReadFile(filepath.Join(dir, fileOrigin)); err == nil {
+		origin = strings.TrimSpace(string(b))
+	}
 	return &Kernel{
+		Origin:     origin,
 		Path:       image,
 		Version:    strings.TrimSpace(string(version)),
 		ConfigHash: hex.EncodeToString(sum[:]),
