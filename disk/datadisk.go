@@ -64,20 +64,27 @@ func WriteDataDisk(f *os.File, v contract.Volume, epoch time.Time) error {
 		err := w.AddTar("", pr)
 		pr.CloseWithError(err) // unblocks the writer if AddTar stopped early
 		if err != nil {
-			return fmt.Errorf("data disk %q: seeding from %s: %w", v.Name, v.Seed, err)
+			return seedError(v, err)
 		}
 	}
 	st, err := w.Close()
 	if err != nil {
-		if errors.Is(err, ext4.ErrTooLarge) && v.Seed != "" {
-			return fmt.Errorf("data disk %q: the seed %s does not fit in %d MiB; raise the volume's size: %w", v.Name, v.Seed, v.SizeBytes>>20, err)
-		}
-		return fmt.Errorf("data disk %q: %w", v.Name, err)
+		return seedError(v, err)
 	}
 	if err := f.Truncate(st.Size); err != nil {
 		return fmt.Errorf("data disk %q: %w", v.Name, err)
 	}
 	return nil
+}
+
+func seedError(v contract.Volume, err error) error {
+	if errors.Is(err, ext4.ErrTooLarge) && v.Seed != "" {
+		return fmt.Errorf("data disk %q: the seed %s does not fit in %d MiB; raise the volume's size: %w", v.Name, v.Seed, v.SizeBytes>>20, err)
+	}
+	if v.Seed != "" {
+		return fmt.Errorf("data disk %q: seeding from %s: %w", v.Name, v.Seed, err)
+	}
+	return fmt.Errorf("data disk %q: %w", v.Name, err)
 }
 
 // CreateDataDisk makes v's data disk at path, which must not exist: it is
