@@ -25,9 +25,12 @@ type Resources struct {
 }
 
 // Kernel says which kernel to boot and what to add to its command line.
-// An empty Path means the hyperkernel built by kernelcfg.
+// Path is a bzImage on the host; Image a hyperkernel pushed to a registry
+// (hyperbuild kernel --push), best pinned as REF@sha256:...; with
+// neither, the hyperkernel in the cache (hyperbuild kernel).
 type Kernel struct {
 	Path    string `json:"path,omitempty"`
+	Image   string `json:"image,omitempty"`
 	Cmdline string `json:"cmdline,omitempty"`
 }
 

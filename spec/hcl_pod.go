@@ -13,6 +13,7 @@ import (
 
 	"github.com/hyperbuild/hyper/contract"
 	"github.com/hyperbuild/hyper/internal/suggest"
+	"github.com/hyperbuild/hyper/layers/imageref"
 )
 
 // pod decodes, checks and resolves the pod block.
@@ -146,7 +147,26 @@ func (p *podDecoder) kernel(b *hcl.Block) contract.Kernel {
 			k.Path = s
 		}
 	}
+	if a := c.Attributes["image"]; a != nil {
+		s, ok := p.str(a)
+		switch {
+		case !ok:
+		case c.Attributes["path"] != nil:
+			p.add(errorAt(a.Expr.Range(), "Two kernels", "Give the kernel as a path or as an image, not both."))
+		case !kernelImageRef(s):
+			p.add(errorAt(a.Expr.Range(), "Invalid kernel image", "%q is not a registry reference: write HOST/NAME:TAG or, pinned, HOST/NAME@sha256:DIGEST (as hyperbuild kernel --push prints it).", s))
+		default:
+			k.Image = s
+		}
+	}
 	return k
+}
+
+// kernelImageRef reports whether s reads as a registry reference, as
+// kernel images are pushed to one.
+func kernelImageRef(s string) bool {
+	r, err := imageref.Parse(s)
+	return err == nil && r.Transport == imageref.Docker
 }
 
 func (p *podDecoder) network(b *hcl.Block) contract.Network {

@@ -29,7 +29,7 @@ var podSchema = &hcl.BodySchema{
 }
 
 var kernelSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "cmdline"}, {Name: "path"}},
+	Attributes: []hcl.AttributeSchema{{Name: "cmdline"}, {Name: "path"}, {Name: "image"}},
 }
 
 var networkSchema = &hcl.BodySchema{

@@ -1,0 +1,8 @@
+pod "web" {
+  kernel {
+    image = "oci:./kernel-layout"
+  }
+  container "server" {
+    image = "busybox"
+  }
+}
