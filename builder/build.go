@@ -150,29 +150,6 @@ func (o *options) inputsOf(pod *contract.Pod, baseDir, hyperstart string) []Inpu
 	return in
 }
 
-func (o *options) kernelFor(ctx context.Context, pod *contract.Pod) (*kernelcfg.Kernel, error) {
-	path := o.kernel
-	if path == "" {
-		path = pod.Kernel.Path
-	}
-	if path != "" {
-		k, err := kernelcfg.FromFile(path, kernelcfg.WithWarnings(o.warn))
-		if err != nil {
-			return nil, fmt.Errorf("using kernel %s: %w", path, err)
-		}
-		return k, nil
-	}
-	kopts := []kernelcfg.Option{kernelcfg.WithProgress(o.progress), kernelcfg.WithWarnings(o.warn)}
-	if o.cacheDir != "" {
-		kopts = append(kopts, kernelcfg.WithCacheDir(o.cacheDir))
-	}
-	k, err := kernelcfg.Build(ctx, kopts...)
-	if err != nil {
-		return nil, fmt.Errorf("building the hyperkernel: %w", err)
-	}
-	return k, nil
-}
-
 // resolve pins every container's image by digest and merges its config
 // into the container's final process.
 func (o *options) resolve(ctx context.Context, pod *contract.Pod, baseDir string) ([]*layers.Image, error) {

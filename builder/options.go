@@ -37,6 +37,9 @@ type options struct {
 	inputs     []Input
 	force      bool
 	stdout     io.Writer
+
+	// kernelImage is WithKernelImage's reference (builder/kernel.go).
+	kernelImage string
 }
 
 func makeOptions(opts ...Option) options {
