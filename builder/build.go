@@ -53,6 +53,10 @@ func Build(ctx context.Context, pod *contract.Pod, baseDir, out string, opts ...
 	if err != nil {
 		return nil, err
 	}
+	dataDisks, err := o.planDataDisks(pod, out)
+	if err != nil {
+		return nil, err
+	}
 	k, err := o.kernelFor(ctx, pod)
 	if err != nil {
 		return nil, err
@@ -104,6 +108,11 @@ func Build(ctx context.Context, pod *contract.Pod, baseDir, out string, opts ...
 		}
 	}
 	if err != nil {
+		return nil, err
+	}
+	// After the artifact, which is then whole: a failure here leaves no
+	// partial disk, and the next build makes it.
+	if err := o.makeDataDisks(dataDisks); err != nil {
 		return nil, err
 	}
 	var size int64
@@ -193,6 +202,7 @@ func (o *options) resolve(ctx context.Context, pod *contract.Pod, baseDir string
 func writeInitrd(path, hyperstart string, pod *contract.Pod, epoch time.Time) error {
 	guest := *pod
 	guest.Files = nil
+	guest.Volumes = guestVolumes(pod.Volumes)
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("creating the initramfs: %w", err)
