@@ -4,7 +4,12 @@
 // the receive queue is filled asynchronously through Deliver), and a
 // multiport console whose port 1 is a named byte stream to the host (the
 // agent channel: Console.Open on the host, /dev/vportNp1 in the guest),
-// with bounded buffering and backpressure both ways.
+// with bounded buffering and backpressure both ways, and a 9P device
+// (virtio-9p) that shares a host directory: hugelgupf/p9's 9P2000.L
+// server over ShareFS, which reaches every file beneath the share's root
+// with openat2 and follows no link (see ShareFS for the rules and the
+// uid mapping). Its requests are answered out of order (MMIO.Take and
+// Complete), each message at most P9MsizeMax bytes.
 //
 // Everything the guest controls — ring addresses, indices, descriptor
 // addresses, lengths, flags and next links — is treated as hostile. A
