@@ -19,7 +19,10 @@ type Manifest struct {
 	Cmdline      string              `json:"cmdline"`
 	Containers   []ManifestContainer `json:"containers"`
 	Ports        []contract.Port     `json:"ports,omitempty"`
-	Resources    contract.Resources  `json:"resources"`
+	// Volumes are the pod's volumes (without seeds): the runner binds the
+	// disk and host ones to host paths before boot.
+	Volumes   []contract.Volume  `json:"volumes,omitempty"`
+	Resources contract.Resources `json:"resources"`
 	// Bootloader is "systemd-boot" when the artifact boots on UEFI
 	// machines, empty when only hyperboot can boot it.
 	Bootloader string `json:"bootloader,omitempty"`
@@ -42,6 +45,9 @@ type ManifestContainer struct {
 	// runner derives the VM's stop timeout from it. Zero (an artifact
 	// from before it was recorded): contract.DefaultStopTimeout.
 	StopTimeout contract.Duration `json:"stop_timeout,omitempty"`
+	// Mounts are where the container mounts the pod's volumes (hyperboot
+	// -v HOSTDIR:/path finds the volume by its path).
+	Mounts []contract.Mount `json:"mounts,omitempty"`
 }
 
 // Sizes are the byte sizes of the artifact's parts, filled in when it is
@@ -55,13 +61,17 @@ type Sizes struct {
 }
 
 // ManifestFor fills a manifest's pod fields (name, hostname, containers
-// with their digests, final arguments and stop timeouts, ports,
-// resources) from pod;
+// with their digests, final arguments, stop timeouts and mounts, ports,
+// volumes, resources) from pod;
 // the caller adds the build time, versions and kernel.
 func ManifestFor(pod *contract.Pod) Manifest {
 	m := Manifest{Pod: pod.Name, Hostname: pod.Hostname, Ports: pod.Ports, Resources: pod.Resources}
+	for _, v := range pod.Volumes {
+		v.Seed = "" // a host path of the build's, no use to a run
+		m.Volumes = append(m.Volumes, v)
+	}
 	for _, c := range pod.Containers {
-		mc := ManifestContainer{Name: c.Name, Image: c.Image, Digest: c.Digest, StopTimeout: c.StopTimeout}
+		mc := ManifestContainer{Name: c.Name, Image: c.Image, Digest: c.Digest, StopTimeout: c.StopTimeout, Mounts: c.Mounts}
 		if c.Process != nil {
 			mc.Args = c.Process.Args
 		}

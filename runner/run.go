@@ -112,7 +112,9 @@ func Start(ctx context.Context, path string, cfg Config) (*VM, error) {
 		img.Close()
 		return nil, err
 	}
+	var vols *boundVolumes
 	cleanup := func() {
+		vols.Close()
 		work.Close()
 		img.Close()
 	}
@@ -121,6 +123,11 @@ func Start(ctx context.Context, path string, cfg Config) (*VM, error) {
 		cleanup()
 		return nil, err
 	}
+	if vols, err = bindVolumes(img.Manifest(), path, cfg.Volumes, cfg.stderr()); err != nil {
+		cleanup()
+		return nil, err
+	}
+	b.DataDisks, b.Shares = vols.disks, vols.shares
 	tl.Mark("runner: kernel and initrd ready")
 	b.Trace = tl
 	b.Verbose = verbose

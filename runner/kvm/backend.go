@@ -36,6 +36,9 @@ func (*Backend) Check(b runner.Boot) error {
 	if _, _, err := runner.ParseNet(b.Net); err != nil {
 		return err
 	}
+	if len(b.DataDisks) > 0 {
+		return fmt.Errorf("%w: disk volumes are not attached by the kvm backend yet; use --backend qemu", runner.ErrUnsupported)
+	}
 	return nil
 }
 

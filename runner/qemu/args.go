@@ -96,6 +96,7 @@ func args(c config) ([]string, error) {
 			"-drive", "file="+escapeOpt(b.Disk)+",format=raw,if=none,id=pod,readonly=on",
 			"-device", blk+",drive=pod")
 	}
+	a = append(a, dataDiskArgs(blk, b.DataDisks)...)
 	switch mode {
 	case runner.NetUser:
 		nd, err := userNetdev(b.Ports)

@@ -22,6 +22,8 @@ func TestArgs(t *testing.T) {
 	none.Net = "none"
 	comma := base
 	comma.Disk = "/a/x,y.img"
+	withDisks := base
+	withDisks.DataDisks = []runner.DataDisk{{Name: "data", Path: "/a/web.data.ext4"}, {Name: "logs", Path: "/a/l,x.ext4", ReadOnly: true}}
 	tests := []struct {
 		name    string
 		c       config
@@ -47,6 +49,15 @@ func TestArgs(t *testing.T) {
 			c:       config{Machine: Microvm, Accel: AccelKVM, TSCkHz: 2596138, Boot: base},
 			want:    [][]string{{"-accel", "kvm", "-cpu", "host"}, {"-append", "console=ttyS0 quiet hyper.ip=10.0.2.15/24 hyper.gw=10.0.2.2 hyper.dns=10.0.2.3 pci=off reboot=t"}},
 			notWant: []string{"-qmp", "virtio-serial-device"},
+		},
+		{
+			name: "data disks after the pod's, serial = volume name",
+			c:    config{Machine: Q35, Accel: AccelTCG, Boot: withDisks},
+			want: [][]string{
+				{"-drive", "file=/a/web.img,format=raw,if=none,id=pod,readonly=on", "-device", "virtio-blk-pci,drive=pod",
+					"-drive", "file=/a/web.data.ext4,format=raw,if=none,id=data0,cache=writeback", "-device", "virtio-blk-pci,drive=data0,serial=data",
+					"-drive", "file=/a/l,,x.ext4,format=raw,if=none,id=data1,cache=writeback,readonly=on", "-device", "virtio-blk-pci,drive=data1,serial=logs"},
+			},
 		},
 		{
 			name: "q35 with ports",
