@@ -145,8 +145,8 @@ type Machine interface {
 	Agent(ctx context.Context) (io.ReadWriteCloser, error)
 }
 
-// Checker is implemented by backends that support only some Boots (the
-// kvm backend cannot publish ports yet). Check returns nil when b is
+// Checker is implemented by backends that support only some Boots (no
+// backend publishes ports without --net user). Check returns nil when b is
 // supported, else an error saying what is not. The "auto" choice skips a
 // backend whose Check fails; an explicit choice reports the error.
 type Checker interface {

@@ -12,7 +12,7 @@ var (
 	// ErrNoBackend: no registered backend can run this boot on this host.
 	ErrNoBackend = errors.New("no usable backend")
 	// ErrUnsupported: the chosen backend cannot do what the boot asks
-	// (publishing ports on kvm, a tap device without root, ...).
+	// (publishing ports without --net user, a tap device without root, ...).
 	ErrUnsupported = errors.New("not supported by this backend")
 	// ErrBadNet: the --net value is not "user", "none" or "tap:NAME".
 	ErrBadNet = errors.New("invalid network mode")

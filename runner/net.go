@@ -7,7 +7,7 @@ import (
 
 // Net modes.
 const (
-	NetUser = "user" // rootless NAT with port forwarding (QEMU slirp)
+	NetUser = "user" // rootless NAT with port forwarding (QEMU slirp; kvm: runner/usernet)
 	NetTap  = "tap"  // an existing tap device, by name (root)
 	NetNone = "none" // no network device at all
 )

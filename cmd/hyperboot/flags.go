@@ -31,7 +31,7 @@ func (f *bootFlags) register(cmd *cobra.Command) {
 	fl.IntVar(&f.cpus, "cpus", 0, fmt.Sprintf("virtual CPUs, 1 to %d (default: the pod's)", contract.MaxCPUs))
 	fl.StringVar(&f.memory, "memory", "", fmt.Sprintf("guest memory, %d MiB or more, e.g. 512MiB (default: the pod's)", contract.MinMemoryMiB))
 	fl.StringArrayVarP(&f.ports, "publish", "p", nil, "publish a guest port: [IP:]HOST:GUEST[/tcp|udp]; IP defaults to "+contract.DefaultPortAddress+" (this host only), 0.0.0.0 is every interface (repeatable; the pod's ports are always published)")
-	fl.StringVar(&f.netw, "net", runner.NetUser, "network: user (rootless, qemu), tap:NAME (root), none")
+	fl.StringVar(&f.netw, "net", runner.NetUser, "network: user (rootless NAT, both backends), tap:NAME (root), none")
 	fl.BoolVar(&f.trace, "trace", false, "print the boot timeline (VMM start, kernel, hyperstart steps, first container)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "say which backend runs and show its command line")
 }

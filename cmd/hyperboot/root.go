@@ -45,7 +45,9 @@ after its stop timeout); nothing is left running afterwards.
 
 Backends: kvm (the built-in pure-Go VMM, needs /dev/kvm) and qemu
 (qemu-system-x86_64, with KVM when usable, else software emulation).
-auto picks kvm when /dev/kvm is usable, else qemu.
+auto picks kvm when /dev/kvm is usable, else qemu. Both give --net user
+(rootless NAT; guest 10.0.2.15, gateway 10.0.2.2, DNS 10.0.2.3) and
+publish ports: QEMU with its slirp, kvm with gvisor-tap-vsock in process.
 
 Exit status: the pod's (the first non-zero container status; 128+N when a
 container was killed by signal N), 2 for a bad command line, or 125 when

@@ -10,6 +10,7 @@ import (
 	"github.com/hyperbuild/hyper/contract"
 	"github.com/hyperbuild/hyper/runner"
 	"github.com/hyperbuild/hyper/runner/kvm/virtio"
+	"github.com/hyperbuild/hyper/runner/usernet"
 )
 
 func init() { runner.Register(&Backend{}) }
@@ -26,15 +27,20 @@ var (
 func (*Backend) Name() string { return runner.BackendKVM }
 
 // Available says whether KVM can run a guest here.
-func (*Backend) Available() error { return runner.KVMUsable() }
+func (*Backend) Available() error { return kvmUsable() }
 
-// Check refuses what this backend cannot do yet.
+// kvmUsable is the probe Available asks; tests replace it.
+var kvmUsable = runner.KVMUsable
+
+// Check refuses what this backend cannot do: publishing ports without
+// the user-mode network.
 func (*Backend) Check(b runner.Boot) error {
-	if len(b.Ports) > 0 {
-		return fmt.Errorf("%w: %w", runner.ErrUnsupported, ErrPorts)
-	}
-	if _, _, err := runner.ParseNet(b.Net); err != nil {
+	mode, _, err := runner.ParseNet(b.Net)
+	if err != nil {
 		return err
+	}
+	if len(b.Ports) > 0 && mode != runner.NetUser {
+		return fmt.Errorf("%w: %w, not %q", runner.ErrUnsupported, ErrPorts, b.Net)
 	}
 	if len(b.DataDisks) > 0 {
 		return fmt.Errorf("%w: disk volumes are not attached by the kvm backend yet; use --backend qemu", runner.ErrUnsupported)
@@ -55,9 +61,6 @@ func (be *Backend) Start(ctx context.Context, b runner.Boot) (runner.Machine, er
 	if err != nil {
 		return nil, err
 	}
-	if mode == runner.NetUser {
-		fmt.Fprintln(b.Verbose, "kvm: no user-mode networking yet: the guest has no network device (use --net tap:NAME)")
-	}
 	con, err := virtio.NewConsole(contract.AgentPort)
 	if err != nil {
 		return nil, err
@@ -68,11 +71,25 @@ func (be *Backend) Start(ctx context.Context, b runner.Boot) (runner.Machine, er
 		CPUs: max(b.CPUs, 1), MemoryMiB: b.MemoryMiB, Console: b.Stdout,
 		Mark: b.Trace.Mark, StopTimeout: b.StopTimeout, Kill: m.kill, Agent: con,
 	}
+	for _, sh := range b.Shares {
+		cfg.Shares = append(cfg.Shares, Share{Tag: sh.Name, Dir: sh.Path, ReadOnly: sh.ReadOnly})
+	}
+	var unet *usernet.Network
+	if mode == runner.NetUser {
+		// Before the VM: a port that cannot be published fails the start.
+		if unet, err = startUserNet(&cfg, b.Ports); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(b.Verbose, "kvm: user-mode network (gvisor-tap-vsock): guest %s, gateway %s, DNS %s\n", usernet.GuestIP, usernet.Gateway, usernet.DNS)
+	}
 	// The VM lives until Shutdown or Kill, not as long as ctx.
 	var vctx context.Context
 	vctx, m.shutdown = context.WithCancel(context.Background())
 	go func() {
 		defer close(m.done)
+		if unet != nil {
+			defer unet.Close() // after Run: the NIC is no longer served
+		}
 		e, err := Run(vctx, cfg)
 		if e.FirstEntry > 0 {
 			fmt.Fprintf(b.Verbose, "kvm: first vCPU entry %.2f ms after start; RSS %d KiB, of which guest RAM %d KiB (VMM %d KiB)\n",

@@ -20,7 +20,10 @@ func TestCheck(t *testing.T) {
 	}{
 		{"plain", runner.Boot{Net: "user"}, nil},
 		{"no network", runner.Boot{Net: "none"}, nil},
-		{"ports", runner.Boot{Ports: []contract.Port{{Host: 8080, Guest: 80}}}, ErrPorts},
+		{"ports", runner.Boot{Ports: []contract.Port{{Host: 8080, Guest: 80}}}, nil},
+		{"ports, user net", runner.Boot{Net: "user", Ports: []contract.Port{{Host: 8080, Guest: 80}}}, nil},
+		{"ports on a tap", runner.Boot{Net: "tap:tap0", Ports: []contract.Port{{Host: 8080, Guest: 80}}}, ErrPorts},
+		{"ports without a network", runner.Boot{Net: "none", Ports: []contract.Port{{Host: 8080, Guest: 80}}}, ErrPorts},
 		{"tap", runner.Boot{Net: "tap:tap0"}, nil},
 		{"bad net", runner.Boot{Net: "bridge"}, runner.ErrBadNet},
 	}

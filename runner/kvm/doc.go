@@ -1,6 +1,6 @@
 // Package kvm is the pure-Go VMM behind hyperboot --backend kvm: it boots
 // a bzImage on /dev/kvm with any number of vCPUs, an 8250 console, a
-// read-only virtio-blk disk, a virtio-net NIC on a tap device, a
+// read-only virtio-blk disk, a virtio-net NIC (user-mode network or tap), a
 // virtio-console whose port 1 is the agent channel, and an exit port, and
 // registers itself with package runner as "kvm":
 //
@@ -36,11 +36,17 @@
 // request, and the pod ends as usual (exit line, exit port). If the VM is
 // still running Config.StopTimeout later it is stopped hard.
 //
-// Network: Net "tap:NAME" attaches a virtio-net NIC to that tap device
-// (created if needed, which takes root); its frames carry virtio-net
-// headers both ways, so the NIC copies bytes and parses nothing. A
-// goroutine moves received frames into the guest and ends when the tap is
-// closed at stop. "user" gives the guest no network yet.
+// Network: Net "user" (the default) attaches a virtio-net NIC to the
+// user-mode network of package usernet, gvisor-tap-vsock's gateway in
+// this process: rootless, on QEMU slirp's addresses (the backend adds
+// hyper.ip, hyper.gw and hyper.dns to the command line), DNS with the
+// host's resolvers, and the Boot's published ports as host listeners
+// opened before the VM starts (a busy port fails Start) and closed when
+// it has stopped. "tap:NAME" attaches the NIC to that tap device instead
+// (created if needed, which takes root). Both speak frames with
+// virtio-net headers, so the NIC copies bytes and parses nothing; a
+// goroutine moves received frames into the guest and ends when the NIC's
+// host end is closed at stop.
 //
 // Agent channel: Config.Agent is a virtio-console device (multiport)
 // whose port 1 is named contract.AgentPort; the guest finds it in
@@ -57,9 +63,15 @@
 // line) with its own edge-triggered IOAPIC line from 5:
 //
 //	0xd000_0000  IRQ 5  virtio-blk, the artifact (read-only, /dev/vda)
-//	next         next   virtio-net, with Config.Tap
+//	next         next   virtio-net, with Config.Tap or Config.UserNet
 //	next         next   virtio-console, the agent port, with Config.Agent
+//	next         next   virtio-9p, one per Config.Shares entry (host volumes)
 //	0xfec0_0000         IOAPIC; 0xfee0_0000 local APICs (in-kernel)
 //
-// Not yet: user-mode networking and so port publishing.
+// Host volumes: each Config.Shares entry is a virtio-9p device whose
+// mount tag is the volume's name, served by a 9P2000.L server confined
+// to the shared directory (virtio.ShareFS: openat2 beneath the root, no
+// link followed, read-only honoured). Its requests are answered by a
+// goroutine per device, out of order, so a slow file does not stall the
+// vCPU that asked or the requests behind it.
 package kvm

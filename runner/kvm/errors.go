@@ -4,9 +4,9 @@ import "errors"
 
 // Errors callers can check with errors.Is.
 var (
-	// ErrPorts: port publishing needs user-mode networking, which this
-	// backend does not have yet.
-	ErrPorts = errors.New("port publishing is not supported on the kvm backend yet; use --backend qemu")
+	// ErrPorts: ports are published only with user-mode networking
+	// (--net user), not on a tap device or without a network.
+	ErrPorts = errors.New("publishing ports needs --net user")
 	// ErrMemory: the guest memory size is out of range.
 	ErrMemory = errors.New("guest memory size out of range")
 	// ErrGuest: the guest did something the VMM cannot continue from (a
