@@ -72,6 +72,7 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 			m.agent.Serve(m.agentMMIO, m.stop.done)
 		}()
 	}
+	m.serveShares(&devices)
 	for _, v := range m.vcpus {
 		wg.Add(1)
 		go func() {
