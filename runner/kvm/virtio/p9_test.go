@@ -276,3 +276,25 @@ func TestP9Bounds(t *testing.T) {
 		t.Errorf("config %q", dev.Config())
 	}
 }
+
+// TestShareClosed: once the share is closed its root's descriptor is
+// gone for good; a request still in the server fails with EBADF rather
+// than resolve from a number another open may have reused.
+func TestShareClosed(t *testing.T) {
+	fs, err := OpenShare(t.TempDir(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := fs.Attach()
+	if _, _, _, err := root.GetAttr(p9.AttrMaskAll); err != nil {
+		t.Fatal(err)
+	}
+	fs.Close()
+	_, _, _, err = root.GetAttr(p9.AttrMaskAll)
+	wantErrno(t, "getattr after close", err, linux.EBADF)
+	_, err = root.StatFS()
+	wantErrno(t, "statfs after close", err, linux.EBADF)
+	if err := fs.Close(); err != nil {
+		t.Errorf("second close: %v", err)
+	}
+}

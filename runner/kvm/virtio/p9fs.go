@@ -8,6 +8,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hugelgupf/p9/fsimpl/templatefs"
 	"github.com/hugelgupf/p9/linux"
@@ -34,8 +35,13 @@ import (
 // the host's uids and gids as they are. An ownership change the host
 // user may not make is ignored, as QEMU's security_model=none does.
 type ShareFS struct {
-	root     *os.File // O_PATH | O_DIRECTORY
 	readOnly bool
+
+	// mu keeps root open while a request resolves below it: a closed
+	// descriptor's number, reused by another open, must never become a
+	// request's starting point.
+	mu   sync.RWMutex
+	root int // O_PATH | O_DIRECTORY; -1 once closed
 }
 
 // ErrShare is a host directory that cannot be shared.
@@ -54,11 +60,31 @@ func OpenShare(dir string, readOnly bool) (*ShareFS, error) {
 		return nil, fmt.Errorf("%w %s: openat2 (Linux 5.6 and later) is needed to confine the share: %w", ErrShare, dir, err)
 	}
 	unix.Close(probe)
-	return &ShareFS{root: os.NewFile(uintptr(fd), dir), readOnly: readOnly}, nil
+	return &ShareFS{root: fd, readOnly: readOnly}, nil
 }
 
-// Close releases the share's root.
-func (s *ShareFS) Close() error { return s.root.Close() }
+// Close releases the share's root once no request is using it; later
+// requests fail with EBADF.
+func (s *ShareFS) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.root < 0 {
+		return nil
+	}
+	err := unix.Close(s.root)
+	s.root = -1
+	return err
+}
+
+// at runs fn with the root's descriptor, held open meanwhile.
+func (s *ShareFS) at(fn func(root int) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.root < 0 {
+		return linux.EBADF
+	}
+	return fn(s.root)
+}
 
 // Attach implements p9.Attacher.
 func (s *ShareFS) Attach() (p9.File, error) { return &shareFile{fs: s}, nil }
@@ -133,8 +159,12 @@ func (f *shareFile) openPath(extra int) (int, error) {
 	if name == "" {
 		name = "."
 	}
-	fd, err := openat2(int(f.fs.root.Fd()), name, unix.O_PATH|extra, 0)
-	return fd, errno(err)
+	fd := -1
+	err := f.fs.at(func(root int) (err error) {
+		fd, err = openat2(root, name, unix.O_PATH|extra, 0)
+		return errno(err)
+	})
+	return fd, err
 }
 
 // parent opens the directory holding the file and returns its name
@@ -148,8 +178,12 @@ func (f *shareFile) parent() (int, string, error) {
 	if dir == "" {
 		dir = "."
 	}
-	fd, err := openat2(int(f.fs.root.Fd()), dir, unix.O_PATH|unix.O_DIRECTORY, 0)
-	return fd, name, errno(err)
+	fd := -1
+	err := f.fs.at(func(root int) (err error) {
+		fd, err = openat2(root, dir, unix.O_PATH|unix.O_DIRECTORY, 0)
+		return errno(err)
+	})
+	return fd, name, err
 }
 
 func (f *shareFile) writable() error {
@@ -231,8 +265,8 @@ func (f *shareFile) GetAttr(req p9.AttrMask) (p9.QID, p9.AttrMask, p9.Attr, erro
 // StatFS implements p9.File.
 func (f *shareFile) StatFS() (p9.FSStat, error) {
 	var st unix.Statfs_t
-	if err := unix.Fstatfs(int(f.fs.root.Fd()), &st); err != nil {
-		return p9.FSStat{}, errno(err)
+	if err := f.fs.at(func(root int) error { return errno(unix.Fstatfs(root, &st)) }); err != nil {
+		return p9.FSStat{}, err
 	}
 	return p9.FSStat{
 		Type: uint32(st.Type), BlockSize: uint32(st.Bsize), Blocks: st.Blocks,

@@ -258,17 +258,19 @@ func (f *shareFile) truncate(size uint64) error {
 }
 
 func (f *shareFile) setOwnerTimes(valid p9.SetAttrMask, attr p9.SetAttr) error {
-	name := "."
-	dir := -1
+	var dir int
+	var name string
+	var err error
 	if f.rel == "" {
-		dir = int(f.fs.root.Fd())
+		dir, err = f.openPath(unix.O_DIRECTORY)
+		name = "."
 	} else {
-		var err error
-		if dir, name, err = f.parent(); err != nil {
-			return err
-		}
-		defer unix.Close(dir)
+		dir, name, err = f.parent()
 	}
+	if err != nil {
+		return err
+	}
+	defer unix.Close(dir)
 	if valid.UID || valid.GID {
 		uid, gid := -1, -1
 		if valid.UID {
