@@ -11,6 +11,7 @@ import (
 
 	"github.com/hyperbuild/hyper/contract"
 	"github.com/hyperbuild/hyper/disk"
+	"github.com/hyperbuild/hyper/formats"
 	"github.com/hyperbuild/hyper/initrd"
 	"github.com/hyperbuild/hyper/internal/scratch"
 	"github.com/hyperbuild/hyper/internal/version"
@@ -51,6 +52,9 @@ func Build(ctx context.Context, pod *contract.Pod, baseDir, out string, opts ...
 	}
 	dest, err := o.destination(out, o.inputsOf(pod, baseDir, hs))
 	if err != nil {
+		return nil, err
+	}
+	if err := formats.NeedsTool(o.format); err != nil {
 		return nil, err
 	}
 	dataDisks, err := o.planDataDisks(pod, out)
@@ -96,18 +100,7 @@ func Build(ctx context.Context, pod *contract.Pod, baseDir, out string, opts ...
 		PodFSSize: fsSize,
 		Manifest:  manifest(pod, k, cmdline, o.epoch),
 	}
-	tmp := disk.WithTempDir(work.Path)
-	switch o.format {
-	case FormatDir:
-		err = disk.WriteDir(ctx, dest, a, tmp)
-	default:
-		var warnings []string
-		warnings, err = disk.WriteImage(ctx, dest, a, tmp)
-		for _, w := range warnings {
-			o.warn(w)
-		}
-	}
-	if err != nil {
+	if err := o.write(ctx, dest, a, work.Path); err != nil {
 		return nil, err
 	}
 	// After the artifact, which is then whole: a failure here leaves no

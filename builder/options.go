@@ -5,19 +5,23 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/hyperbuild/hyper/formats"
 )
 
-// Format is the shape of the build's output.
-type Format string
+// Format is the shape of the build's output: raw, dir, or one that
+// package formats makes from a raw image (qcow2, vhd, gce, vmdk,
+// raw-bios, containerdisk).
+type Format = formats.Format
 
-// The output formats.
+// The output formats that the disk package writes itself.
 const (
 	// FormatRaw is one GPT disk image: ESP (kernel, initrd, cmdline,
 	// manifest, systemd-boot) + the pod's ext4 partition.
-	FormatRaw Format = "raw"
+	FormatRaw Format = formats.Raw
 	// FormatDir is a directory holding bzImage, initrd.img, pod.ext4,
 	// cmdline and manifest.json, for people who use qemu -kernel.
-	FormatDir Format = "dir"
+	FormatDir Format = formats.Dir
 )
 
 // Option configures a Builder.
@@ -56,7 +60,7 @@ func makeOptions(opts ...Option) options {
 	return o
 }
 
-// WithFormat picks raw (default) or dir output.
+// WithFormat picks the output format (default raw; see formats.All).
 func WithFormat(f Format) Option { return func(o *options) { o.format = f } }
 
 // WithKernel boots a bzImage of the user's instead of the hyperkernel; it

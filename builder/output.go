@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/hyperbuild/hyper/disk"
+	"github.com/hyperbuild/hyper/formats"
 	"github.com/hyperbuild/hyper/internal/ctxio"
 )
 
@@ -131,11 +132,15 @@ func checkArtifactDir(name, dir string) error {
 }
 
 // isPrevious reports whether the regular file at path is what a build of
-// this kind wrote: an artifact whose ESP holds the manifest, or an ext4
+// this kind wrote: an artifact whose ESP holds the manifest, a file in one
+// of the converted formats (by its headers: formats.Detect), or an ext4
 // image.
 func isPrevious(path string, kind OutputKind) bool {
 	if kind == OutputExt4 {
 		return isExt4(path)
+	}
+	if _, ok := formats.Detect(path); ok {
+		return true // a qcow2, vhd, vmdk, gce or containerdisk artifact
 	}
 	img, err := disk.Open(path)
 	if err != nil {

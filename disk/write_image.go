@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 
 	"github.com/diskfs/go-diskfs/partition/gpt"
 )
@@ -32,6 +33,7 @@ func WriteImage(ctx context.Context, out string, a Artifact, opts ...Option) (wa
 // imagePlan is everything decided before the first byte is written.
 type imagePlan struct {
 	a        Artifact
+	bios     *BIOSBoot
 	m        Manifest
 	l        layout
 	files    []espFile
@@ -43,7 +45,7 @@ func planImage(out string, a Artifact, o options) (*imagePlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &imagePlan{a: a, m: a.Manifest}
+	p := &imagePlan{a: a, m: a.Manifest, bios: o.bios}
 	p.m.Cmdline = a.Cmdline
 	p.files = []espFile{
 		{path: ESPKernel, src: a.Kernel, size: sizes.Kernel},
@@ -62,6 +64,10 @@ func planImage(out string, a Artifact, o options) (*imagePlan, error) {
 		p.warnings = append(p.warnings, fmt.Sprintf("systemd-boot not found at %s (Debian package systemd-boot-efi): %s boots only with hyperboot, not on UEFI machines", where, out))
 	}
 
+	if err := p.addBIOS(); err != nil {
+		return nil, err
+	}
+
 	// The manifest records the ESP and image sizes, which depend a little
 	// on the manifest's own size: size the ESP with room for the largest
 	// numbers, then encode the final manifest.
@@ -74,6 +80,9 @@ func planImage(out string, a Artifact, o options) (*imagePlan, error) {
 	need := map[string]int64{ESPManifest: int64(len(draft))}
 	for _, f := range p.files {
 		need[f.path] = f.size
+	}
+	if p.bios != nil {
+		need["/.bios-reserve"] = p.bios.Reserve // kept free for Install
 	}
 	p.l = planLayout(espSizeFor(need), sizes.PodFS)
 	p.m.Sizes.ESP, p.m.Sizes.Image = p.l.espSize, p.l.total
@@ -95,6 +104,12 @@ func (p *imagePlan) write(ctx context.Context, f *os.File) error {
 	h := sha256.New()
 	if err := writeESP(ctx, f, l.espStart, l.espSize, p.files, h); err != nil {
 		return err
+	}
+	if p.bios != nil {
+		if err := p.bios.Install(f, l.espStart); err != nil {
+			return fmt.Errorf("installing the BIOS boot loader: %w", err)
+		}
+		fmt.Fprintf(h, "bios\x00%x\n", sha256.Sum256(p.bios.MBR))
 	}
 	pod, err := os.Open(p.a.PodFS)
 	if err != nil {
@@ -118,10 +133,55 @@ func (p *imagePlan) write(ctx context.Context, f *os.File) error {
 	if err := normalizeFAT(f, l.espStart, l.espSize, p.m.Built, binary.LittleEndian.Uint32(serial[:4])); err != nil {
 		return fmt.Errorf("normalizing the ESP: %w", err)
 	}
-	return writeGPT(f, l, content)
+	if err := writeGPT(f, l, content, p.bios != nil); err != nil {
+		return err
+	}
+	if p.bios != nil {
+		if _, err := f.WriteAt(p.bios.MBR, 0); err != nil {
+			return fmt.Errorf("writing the MBR boot code: %w", err)
+		}
+	}
+	return nil
 }
 
-func writeGPT(f *os.File, l layout, content [32]byte) error {
+// addBIOS checks the BIOS boot path and adds its files to the ESP.
+func (p *imagePlan) addBIOS() error {
+	b := p.bios
+	if b == nil {
+		return nil
+	}
+	if len(b.MBR) == 0 || len(b.MBR) > mbrCodeSize || b.Install == nil || b.Reserve < 0 {
+		return fmt.Errorf("%w: BIOS boot path needs 1..%d bytes of MBR code (got %d) and an installer", ErrBadInput, mbrCodeSize, len(b.MBR))
+	}
+	names := make([]string, 0, len(b.Files))
+	for name := range b.Files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		p.files = append(p.files, espFile{path: name, data: b.Files[name], size: int64(len(b.Files[name]))})
+	}
+	if p.m.Bootloader != "" && b.Name != "" {
+		p.m.Bootloader += "+" + b.Name
+	} else if b.Name != "" {
+		p.m.Bootloader = b.Name
+	}
+	return nil
+}
+
+// mbrCodeSize is the MBR's boot code area, before the disk signature and
+// the partition table.
+const mbrCodeSize = 440
+
+// legacyBIOSBootable is the GPT partition attribute (bit 2) by which
+// BIOS boot code such as syslinux's gptmbr.bin finds the partition to boot.
+const legacyBIOSBootable = 1 << 2
+
+func writeGPT(f *os.File, l layout, content [32]byte, bios bool) error {
+	var espAttrs uint64
+	if bios {
+		espAttrs = legacyBIOSBootable
+	}
 	t := &gpt.Table{
 		LogicalSectorSize:  sectorSize,
 		PhysicalSectorSize: sectorSize,
@@ -129,7 +189,7 @@ func writeGPT(f *os.File, l layout, content [32]byte) error {
 		GUID:               guid(content, "disk"),
 		Partitions: []*gpt.Partition{
 			{
-				Index: 1, Type: gpt.EFISystemPartition, Name: espName, GUID: guid(content, "esp"),
+				Index: 1, Type: gpt.EFISystemPartition, Name: espName, GUID: guid(content, "esp"), Attributes: espAttrs,
 				Start: uint64(l.espStart / sectorSize), End: uint64((l.espStart+l.espSize)/sectorSize - 1),
 				Size: uint64(l.espSize),
 			},

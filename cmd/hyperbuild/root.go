@@ -12,6 +12,7 @@ import (
 
 	"github.com/hyperbuild/hyper/builder"
 	"github.com/hyperbuild/hyper/contract"
+	"github.com/hyperbuild/hyper/formats"
 	"github.com/hyperbuild/hyper/internal/cli"
 	"github.com/hyperbuild/hyper/internal/units"
 	"github.com/hyperbuild/hyper/internal/version"
@@ -27,6 +28,10 @@ const rootExample = `  # Compile a pod into one bootable disk image, then boot i
 
   # Hyper's podfile.json works too
   hyperbuild podfile.json -o hello.img
+
+  # A compressed qcow2 for OpenStack or libvirt; a KubeVirt containerDisk
+  hyperbuild pod.hcl --format qcow2 -o pod.qcow2
+  hyperbuild pod.hcl --format containerdisk -o pod-cdisk.tar
 
   # Stream the image, e.g. onto a disk
   hyperbuild pod.hcl -o - | dd of=/dev/sdX bs=4M`
@@ -100,6 +105,15 @@ socket, a directory, or any input of the build (the pod file, -var-files,
 --kernel, hyperstart, local images). -o - streams the raw image to
 standard output (not to a terminal): hyperbuild POD -o - | dd of=DEVICE.
 
+--format picks the artifact's shape: raw (GPT, UEFI), raw-bios (also boots
+on legacy-BIOS machines), dir, qcow2 (compressed), vhd (fixed, Azure), gce
+(disk.raw in a sparse tar.gz), vmdk (stream-optimized, AWS and VMware),
+containerdisk (an OCI image archive for KubeVirt). qcow2 and vmdk need
+qemu-img (Debian qemu-utils), raw-bios syslinux; the cloud formats carry
+the BIOS path too when syslinux is installed. docs/deploy.md says how each
+cloud takes them. With SOURCE_DATE_EPOCH set, every format is byte for
+byte reproducible.
+
 Exit status: 0 built, 1 the build failed, 2 bad command line, pod file or
 output, 130/143 stopped by SIGINT/SIGTERM (a second one kills at once).
 Nothing is written to -o unless the build succeeds. Work files go in a
@@ -125,9 +139,9 @@ killed build left is removed by the next build in that directory.`,
 			if out == "" {
 				return cli.Usage(fmt.Errorf("no output given: add -o OUT.img"))
 			}
-			f := builder.Format(format)
-			if f != builder.FormatRaw && f != builder.FormatDir {
-				return cli.Usage(fmt.Errorf("--format %q: want raw or dir", format))
+			f, err := formats.Parse(format)
+			if err != nil {
+				return cli.Usage(fmt.Errorf("--format: %w", err))
 			}
 			if err := checkStdout(out, stdout); err != nil {
 				return err
@@ -178,7 +192,7 @@ killed build left is removed by the next build in that directory.`,
 	fl := cmd.Flags()
 	fl.StringVarP(&out, "output", "o", "", "write the artifact here: a new path or a previous artifact (a file; a directory with --format dir; - streams a raw image to standard output)")
 	fl.BoolVar(&force, "force", false, "let -o replace a regular file that is not a previous artifact")
-	fl.StringVar(&format, "format", "raw", "output format: raw (one GPT disk image) or dir (bzImage, initrd.img, pod.ext4, ...)")
+	fl.StringVar(&format, "format", "raw", "output format: raw (one GPT disk image), dir (bzImage, initrd.img, pod.ext4, ...), qcow2, vhd, gce, vmdk, raw-bios or containerdisk (see docs/deploy.md)")
 	fl.StringVar(&kernel, "kernel", "", "boot this bzImage instead of the hyperkernel")
 	fl.StringVar(&hs, "hyperstart", "", "the hyperstart binary to use (default: beside hyperbuild, or $HYPER_HYPERSTART)")
 	fl.StringVar(&diskFree, "disk-free", "1MiB", "free space to leave in the pod filesystem")
@@ -198,9 +212,11 @@ func completions(root *cobra.Command) {
 	pods := cli.CompleteFiles(".hcl", ".json")
 	root.ValidArgsFunction = pods
 	// Setting up a completion for a flag this command has cannot fail.
-	_ = root.RegisterFlagCompletionFunc("format", cli.CompleteValues(
-		"raw\tone GPT disk image (default)",
-		"dir\ta directory: bzImage, initrd.img, pod.ext4, cmdline, manifest.json"))
+	var values []string
+	for _, f := range formats.All() {
+		values = append(values, string(f)+"\t"+f.About())
+	}
+	_ = root.RegisterFlagCompletionFunc("format", cli.CompleteValues(values...))
 	for _, c := range root.Commands() {
 		switch c.Name() {
 		case "validate":
