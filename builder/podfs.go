@@ -24,7 +24,10 @@ import (
 // a symlink to it (overlayfs follows it for lowerdir, and the guest's page
 // cache then holds the image's files once). A container's files are merged
 // into its root, so a container with files always gets a root of its own.
-func writePodFS(ctx context.Context, file string, pod *contract.Pod, images []*layers.Image, free int64, epoch time.Time) (int64, error) {
+//
+// With an SBOM (bom not nil), each image's root is also read by
+// sbom.Scan as it streams, once per image.
+func writePodFS(ctx context.Context, file string, pod *contract.Pod, images []*layers.Image, free int64, epoch time.Time, bom *sbomOutput) (int64, error) {
 	f, err := os.Create(file)
 	if err != nil {
 		return 0, fmt.Errorf("creating the pod filesystem: %w", err)
@@ -47,8 +50,11 @@ func writePodFS(ctx context.Context, file string, pod *contract.Pod, images []*l
 			rootOf[images[i].Digest] = c.Name
 		}
 		pr, pw := io.Pipe()
+		sink, finish := bom.writer(pw, images[i].Digest)
 		go func() {
-			pw.CloseWithError(images[i].Flatten(ctx, pw, files))
+			err := images[i].Flatten(ctx, sink, files)
+			pw.CloseWithError(err)
+			finish(err)
 		}()
 		err := w.AddTar(contract.RootfsDir(c.Name), pr)
 		pr.CloseWithError(errors.New("pod filesystem writer stopped"))

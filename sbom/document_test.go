@@ -229,3 +229,28 @@ func TestLicenseExpression(t *testing.T) {
 		}
 	}
 }
+
+func TestIsDocument(t *testing.T) {
+	dir := t.TempDir()
+	for name, tt := range map[string]struct {
+		data string
+		want bool
+	}{
+		"spdx":  {readFile(t, "testdata/alpine.spdx.json"), true},
+		"cdx":   {readFile(t, "testdata/alpine.cyclonedx.json"), true},
+		"json":  {`{"name": "x", "spdxVersion": "SPDX-2.3"}`, false},
+		"array": {`["spdxVersion"]`, false},
+		"text":  {"spdxVersion", false},
+	} {
+		p := dir + "/" + name
+		if err := os.WriteFile(p, []byte(tt.data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := IsDocument(p); got != tt.want {
+			t.Errorf("IsDocument(%s) = %v, want %v", name, got, tt.want)
+		}
+	}
+	if IsDocument(dir + "/missing") {
+		t.Error("a missing file is a document")
+	}
+}

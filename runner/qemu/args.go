@@ -97,6 +97,7 @@ func args(c config) ([]string, error) {
 			"-device", blk+",drive=pod")
 	}
 	a = append(a, dataDiskArgs(blk, b.DataDisks)...)
+	a = append(a, shareArgs(machine, b.Shares)...)
 	switch mode {
 	case runner.NetUser:
 		nd, err := userNetdev(b.Ports)
