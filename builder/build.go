@@ -61,6 +61,10 @@ func Build(ctx context.Context, pod *contract.Pod, baseDir, out string, opts ...
 	if err != nil {
 		return nil, err
 	}
+	if err := o.checkSBOM(out, dest, o.inputsOf(pod, baseDir, hs)); err != nil {
+		return nil, err
+	}
+	defer o.sbom.discard()
 	k, err := o.kernelFor(ctx, pod)
 	if err != nil {
 		return nil, err
@@ -82,8 +86,11 @@ func Build(ctx context.Context, pod *contract.Pod, baseDir, out string, opts ...
 	}
 
 	fsPath := work.Join("pod.ext4")
-	fsSize, err := writePodFS(ctx, fsPath, pod, images, o.diskFree, o.epoch)
+	fsSize, err := writePodFS(ctx, fsPath, pod, images, o.diskFree, o.epoch, o.sbom)
 	if err != nil {
+		return nil, err
+	}
+	if err := o.sbom.render(pod, images, &o); err != nil {
 		return nil, err
 	}
 	rdPath := work.Join("initrd.img")
@@ -106,6 +113,9 @@ func Build(ctx context.Context, pod *contract.Pod, baseDir, out string, opts ...
 	// After the artifact, which is then whole: a failure here leaves no
 	// partial disk, and the next build makes it.
 	if err := o.makeDataDisks(dataDisks); err != nil {
+		return nil, err
+	}
+	if err := o.sbom.commit(); err != nil {
 		return nil, err
 	}
 	var size int64

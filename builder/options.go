@@ -41,6 +41,7 @@ type options struct {
 	inputs     []Input
 	force      bool
 	stdout     io.Writer
+	sbom       *sbomOutput
 
 	// kernelImage is WithKernelImage's reference (builder/kernel.go).
 	kernelImage string
