@@ -71,6 +71,9 @@ func (be *Backend) Start(ctx context.Context, b runner.Boot) (runner.Machine, er
 		CPUs: max(b.CPUs, 1), MemoryMiB: b.MemoryMiB, Console: b.Stdout,
 		Mark: b.Trace.Mark, StopTimeout: b.StopTimeout, Kill: m.kill, Agent: con,
 	}
+	for _, sh := range b.Shares {
+		cfg.Shares = append(cfg.Shares, Share{Tag: sh.Name, Dir: sh.Path, ReadOnly: sh.ReadOnly})
+	}
 	var unet *usernet.Network
 	if mode == runner.NetUser {
 		// Before the VM: a port that cannot be published fails the start.

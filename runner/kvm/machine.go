@@ -36,6 +36,9 @@ type Config struct {
 	StopTimeout time.Duration
 	// Kill, when closed, stops the VM at once; nil never does.
 	Kill <-chan struct{}
+	// Shares are host directories attached as virtio-9p devices, each
+	// mounted by the guest by its tag, and served while the VM runs.
+	Shares []Share
 	// Agent, when not nil, is attached as a virtio-console device (its
 	// port 1 is the agent channel) and served while the VM runs; Run
 	// stops it when it returns, so its host end reads EOF. One device
@@ -63,6 +66,7 @@ type machine struct {
 	nicMMIO   *virtio.MMIO
 	agent     *virtio.Console
 	agentMMIO *virtio.MMIO
+	shares    []*share
 	stop      stopper
 	start     time.Time
 	mark      func(string, ...any)
@@ -137,6 +141,13 @@ func newMachine(cfg Config) (m *machine, err error) {
 	if cfg.Agent != nil {
 		devs = append(devs, m.addAgent(cfg.Agent))
 	}
+	for _, sh := range cfg.Shares {
+		d, err := m.addShare(sh)
+		if err != nil {
+			return m, err
+		}
+		devs = append(devs, d)
+	}
 	console := cfg.Console
 	if console == nil {
 		console = io.Discard
@@ -205,8 +216,22 @@ func (m *machine) nextMMIO() boot.MMIODevice {
 	return boot.MMIODevice{
 		Base: uint32(boot.MMIOBase + len(m.virtio)*virtio.MMIOSize),
 		Size: virtio.MMIOSize,
-		IRQ:  uint32(virtioIRQ + len(m.virtio)),
+		IRQ:  virtioLine(len(m.virtio)),
 	}
+}
+
+// maxVirtio is how many virtio devices get a line of their own: lines
+// 5 to 23 of the IOAPIC, less the SCI's.
+const maxVirtio = 24 - virtioIRQ - 1
+
+// virtioLine is the interrupt line of the i-th virtio device. The lines
+// go around the SCI's (pm1.go), which is level-triggered.
+func virtioLine(i int) uint32 {
+	l := uint32(virtioIRQ + i)
+	if l >= sciLine {
+		l++
+	}
+	return l
 }
 
 func (m *machine) load(cfg Config, devs []boot.MMIODevice) (boot.Entry, error) {
@@ -271,6 +296,7 @@ func (m *machine) close() {
 	if m.disk != nil {
 		m.disk.Close()
 	}
+	m.closeShares()
 	if m.tap != nil {
 		m.tap.Close()
 	}
