@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/hyperbuild/hyper/contract"
 	"github.com/hyperbuild/hyper/runner/kvm/boot"
 	"github.com/hyperbuild/hyper/runner/kvm/virtio"
 )
@@ -42,5 +43,13 @@ func TestAddShare(t *testing.T) {
 	}
 	if _, err := m.addShare(Share{Tag: "many", Dir: t.TempDir()}); !errors.Is(err, boot.ErrTooManyDevices) {
 		t.Errorf("a device too many: %v", err)
+	}
+}
+
+// TestShareMsize: the server takes the messages hyperstart's mount asks
+// for.
+func TestShareMsize(t *testing.T) {
+	if virtio.P9MsizeMax < contract.ShareMsize {
+		t.Errorf("P9MsizeMax %d < contract.ShareMsize %d", virtio.P9MsizeMax, contract.ShareMsize)
 	}
 }
