@@ -46,6 +46,9 @@ func FindByLabel(sysBlock, devDir, label string) (string, error) {
 		return "", fmt.Errorf("listing block devices: %w", err)
 	}
 	for _, e := range entries {
+		if diskSerial(sysBlock, e.Name()) != "" {
+			continue // a data disk: never the pod's, whatever its label
+		}
 		dev := filepath.Join(devDir, e.Name())
 		f, err := os.Open(dev)
 		if err != nil {

@@ -18,7 +18,10 @@ var (
 	// Process.
 	ErrNoProcess = errors.New("container has no process (image not resolved)")
 	// ErrVolumeType means a volume's type is not one hyperstart provides.
-	ErrVolumeType = errors.New("volume type not supported (tmpfs only)")
+	ErrVolumeType = errors.New("volume type not supported by this hyperstart")
+	// ErrNoDataDisk means no virtio disk carries a disk volume's name as
+	// its serial (the runner did not attach it).
+	ErrNoDataDisk = errors.New("data disk not attached")
 	// ErrNoVolume means a container mounts a volume the pod lacks.
 	ErrNoVolume = errors.New("no such volume in the pod")
 	// ErrOwnUlimits means a container's ulimits differ from PID 1's, so

@@ -144,6 +144,9 @@ func boot(l *Log, con *Console) (int, error) {
 	if err := Run(l, PodPlan(p, disk.dev)[1:]); err != nil {
 		return 0, fmt.Errorf("preparing the pod: %w", err)
 	}
+	if err := mountDataDisks(l, p); err != nil {
+		return 0, fmt.Errorf("preparing the pod: %w", err)
+	}
 	nr := <-netDone
 	if nr.err != nil {
 		return 0, nr.err
@@ -200,6 +203,7 @@ func shutdown(con *Console, status int) {
 	case <-done:
 	case <-time.After(flushTimeout):
 	}
+	releaseDataDisks()
 	unix.Sync()
 	writeExitPort(status)
 	// Not under QEMU's isa-debug-exit (a cloud VM): power off.

@@ -14,7 +14,8 @@ const (
 	PodMount = "/pod"
 	// RunDir holds hyperstart's state on the /run tmpfs.
 	RunDir = "/run/hyper"
-	// VolumesDir holds one tmpfs per pod volume: VolumesDir/NAME.
+	// VolumesDir holds each pod volume's mount (a tmpfs, a data disk):
+	// VolumesDir/NAME.
 	VolumesDir = RunDir + "/volumes"
 	// EtcDir holds the hosts, hostname and resolv.conf bound into every
 	// container.
@@ -54,11 +55,14 @@ func BootPlan() []Step {
 }
 
 // PodPlan prepares the pod once the contract is read and its partition
-// found on dev: the read-only pod mount, one tmpfs per volume, and each
-// container's overlay directories.
+// found on dev: the read-only pod mount, one tmpfs per tmpfs volume, and
+// each container's overlay directories.
 func PodPlan(p *contract.Pod, dev string) []Step {
 	steps := []Step{PodMountStep(dev)}
 	for _, v := range p.Volumes {
+		if v.Type != contract.VolumeTmpfs && v.Type != "" {
+			continue // a disk or a share, mounted once found
+		}
 		data := "mode=0777"
 		if v.SizeBytes > 0 {
 			data += ",size=" + strconv.FormatInt(v.SizeBytes, 10)

@@ -31,11 +31,11 @@ func readContract(path string) (*contract.Pod, error) {
 }
 
 // checkVolumes refuses what this hyperstart cannot provide: volume types
-// other than tmpfs, and mounts of volumes the pod does not declare.
+// it does not know, and mounts of volumes the pod does not declare.
 func checkVolumes(p *contract.Pod) error {
 	vols := map[string]bool{}
 	for _, v := range p.Volumes {
-		if v.Type != contract.VolumeTmpfs && v.Type != "" {
+		if v.Type != contract.VolumeTmpfs && v.Type != "" && v.Type != contract.VolumeDisk {
 			return fmt.Errorf("volume %q: type %q: %w", v.Name, v.Type, ErrVolumeType)
 		}
 		vols[v.Name] = true

@@ -131,9 +131,14 @@ func TestCheckVolumes(t *testing.T) {
 		t.Errorf("checkVolumes(testPod) = %v", err)
 	}
 	badType := testPod()
-	badType.Volumes[0].Type = "disk"
+	badType.Volumes[0].Type = "nfs"
 	if err := checkVolumes(badType); !errors.Is(err, ErrVolumeType) {
-		t.Errorf("disk volume: %v, want ErrVolumeType", err)
+		t.Errorf("nfs volume: %v, want ErrVolumeType", err)
+	}
+	disk := testPod()
+	disk.Volumes[0].Type = contract.VolumeDisk
+	if err := checkVolumes(disk); err != nil {
+		t.Errorf("disk volume: %v", err)
 	}
 	unknown := testPod()
 	unknown.Containers[1].Mounts = []contract.Mount{{Volume: "nope", Path: "/x"}}
