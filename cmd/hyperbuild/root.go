@@ -33,6 +33,9 @@ const rootExample = `  # Compile a pod into one bootable disk image, then boot i
   hyperbuild pod.hcl --format qcow2 -o pod.qcow2
   hyperbuild pod.hcl --format containerdisk -o pod-cdisk.tar
 
+  # An SPDX SBOM of the pod's images, for the pipeline
+  hyperbuild pod.hcl -o pod.img --sbom pod.spdx.json
+
   # Stream the image, e.g. onto a disk
   hyperbuild pod.hcl -o - | dd of=/dev/sdX bs=4M`
 
@@ -85,6 +88,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		insecure []string
 		quiet    bool
 		force    bool
+		sb       sbomFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "hyperbuild POD.hcl|POD.json -o OUT.img",
@@ -113,6 +117,12 @@ qemu-img (Debian qemu-utils), raw-bios syslinux; the cloud formats carry
 the BIOS path too when syslinux is installed. docs/deploy.md says how each
 cloud takes them. With SOURCE_DATE_EPOCH set, every format is byte for
 byte reproducible.
+
+--sbom FILE also writes a software bill of materials: each image's
+packages, from its dpkg (Debian, Ubuntu, distroless) or apk (Alpine)
+database, as SPDX 2.3 JSON or, with --sbom-format cyclonedx, CycloneDX
+1.5. It describes the roots on the pod disk, is reproducible with
+SOURCE_DATE_EPOCH, and is written only when the build succeeds.
 
 Exit status: 0 built, 1 the build failed, 2 bad command line, pod file or
 output, 130/143 stopped by SIGINT/SIGTERM (a second one kills at once).
@@ -168,6 +178,11 @@ killed build left is removed by the next build in that directory.`,
 			if !quiet {
 				opts = append(opts, builder.WithProgress(stderr, cli.IsTTY(stderr)))
 			}
+			sbOpts, err := sb.options(cmd)
+			if err != nil {
+				return err
+			}
+			opts = append(opts, sbOpts...)
 			res, err := builder.Build(cmd.Context(), sr.pod, sr.dir, out, opts...)
 			if errors.Is(err, builder.ErrOutput) {
 				return cli.Usage(err)
@@ -183,12 +198,14 @@ killed build left is removed by the next build in that directory.`,
 				fmt.Fprintf(stderr, "built %s (%s, %s) in %.1fs: pod %q, %d container(s)\n",
 					where, res.Format, units.Human(res.Size), res.Elapsed.Seconds(), res.Pod.Name, len(res.Pod.Containers))
 			}
+			sb.report(stderr, quiet)
 			return nil
 		},
 	}
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
 	sf.register(cmd)
+	sb.register(cmd)
 	fl := cmd.Flags()
 	fl.StringVarP(&out, "output", "o", "", "write the artifact here: a new path or a previous artifact (a file; a directory with --format dir; - streams a raw image to standard output)")
 	fl.BoolVar(&force, "force", false, "let -o replace a regular file that is not a previous artifact")
