@@ -14,6 +14,7 @@ export HYPER_HYPERSTART := $(BIN)/hyperstart
 DEBS := qemu-system-x86 qemu-utils linux-source-6.1 busybox-static ovmf \
         systemd-boot-efi build-essential flex bison bc libelf-dev libssl-dev \
         cpio xz-utils zstd e2fsprogs dosfstools mtools fdisk gdisk curl \
+        syslinux syslinux-common \
         linux-image-cloud-amd64
 
 .PHONY: all deps build kernel test test-go test-kvm fuzz demo bench lint clean

@@ -17,6 +17,9 @@
 //	               /hyper/manifest.json
 //	               /EFI/BOOT/BOOTX64.EFI /loader/loader.conf
 //	               /loader/entries/hyper.conf   (when systemd-boot is found)
+//	             WithBIOSBoot adds a legacy-BIOS path: boot code in the
+//	             MBR, the ESP marked "legacy BIOS bootable", its loader's
+//	             files (syslinux's, from package formats) in the ESP
 //	...          partition 2 "hyper-pod": the pod's ext4 (label
 //	             contract.PodLabel), copied sparse
 //	end - 1 MiB  backup GPT

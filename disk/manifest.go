@@ -24,7 +24,8 @@ type Manifest struct {
 	Volumes   []contract.Volume  `json:"volumes,omitempty"`
 	Resources contract.Resources `json:"resources"`
 	// Bootloader is "systemd-boot" when the artifact boots on UEFI
-	// machines, empty when only hyperboot can boot it.
+	// machines, "systemd-boot+syslinux" when it boots on legacy-BIOS
+	// ones too (WithBIOSBoot), empty when only hyperboot can boot it.
 	Bootloader string `json:"bootloader,omitempty"`
 	Sizes      Sizes  `json:"sizes"`
 }
