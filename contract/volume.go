@@ -18,6 +18,11 @@ const (
 	DiskSizeUnit = 1 << 20
 )
 
+// ArtifactSerial is the virtio serial of the artifact's own disk where a
+// backend gives it one (the kvm backend does): no disk volume may take it,
+// so that hyperstart never mistakes a data disk for the pod's.
+const ArtifactSerial = "hyper-artifact"
+
 // CheckVolume reports whether v is a volume hyper can provide: a known
 // type, and the fields that type takes, within their limits. Names are
 // checked by the pod file's rules (package spec); here only a disk
@@ -37,6 +42,9 @@ func CheckVolume(v Volume) error {
 	case VolumeDisk:
 		if len(v.Name) > DiskSerialMax {
 			return fmt.Errorf("disk volume %q: a disk volume's name is its disk's serial, at most %d bytes; choose a shorter name", v.Name, DiskSerialMax)
+		}
+		if v.Name == ArtifactSerial {
+			return fmt.Errorf("disk volume %q: the name is the artifact disk's serial; choose another", v.Name)
 		}
 		if err := CheckDiskSize(v.SizeBytes); err != nil {
 			return fmt.Errorf("disk volume %q: %w", v.Name, err)

@@ -27,6 +27,7 @@ func TestCheckVolume(t *testing.T) {
 		{Name: "d", Type: VolumeDisk, SizeBytes: MinDiskBytes, Seed: "rel"},
 		{Name: "d", Type: VolumeDisk, SizeBytes: MinDiskBytes, ReadOnly: true},
 		{Name: "a-name-longer-than-20", Type: VolumeDisk, SizeBytes: MinDiskBytes},
+		{Name: ArtifactSerial, Type: VolumeDisk, SizeBytes: MinDiskBytes},
 		{Name: "h", Type: VolumeHost, SizeBytes: 1},
 		{Name: "h", Type: VolumeHost, Seed: "/s"},
 	}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/hyperbuild/hyper/contract"
 )
 
 // ext4 superblock layout: the superblock starts 1024 bytes into the
@@ -46,7 +48,7 @@ func FindByLabel(sysBlock, devDir, label string) (string, error) {
 		return "", fmt.Errorf("listing block devices: %w", err)
 	}
 	for _, e := range entries {
-		if diskSerial(sysBlock, e.Name()) != "" {
+		if s := diskSerial(sysBlock, e.Name()); s != "" && s != contract.ArtifactSerial {
 			continue // a data disk: never the pod's, whatever its label
 		}
 		dev := filepath.Join(devDir, e.Name())

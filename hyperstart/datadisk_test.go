@@ -72,6 +72,12 @@ func TestFindByLabelSkipsDataDisks(t *testing.T) {
 	if got, err := FindByLabel(sys, dev, "hyper-pod"); err != nil || got != filepath.Join(dev, "vda") {
 		t.Errorf("FindByLabel = %q, %v; want vda", got, err)
 	}
+	// The kvm backend's artifact disk has a serial of its own.
+	sys, dev = fakeSys(t, map[string]string{"vda": contract.ArtifactSerial, "vdb": "data"}, nil)
+	os.WriteFile(filepath.Join(dev, "vda"), fakeExt4("hyper-pod"), 0o644)
+	if got, err := FindByLabel(sys, dev, "hyper-pod"); err != nil || got != filepath.Join(dev, "vda") {
+		t.Errorf("FindByLabel with the artifact's serial = %q, %v; want vda", got, err)
+	}
 }
 
 func TestDataDiskPlan(t *testing.T) {

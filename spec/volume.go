@@ -69,6 +69,9 @@ func volumeNameError(t contract.VolumeType, name string) (summary, detail string
 	if t == contract.VolumeDisk && len(name) > contract.DiskSerialMax {
 		return "Disk volume name too long", fmt.Sprintf("A disk volume's name is its disk's serial, at most %d bytes; %q has %d.", contract.DiskSerialMax, name, len(name))
 	}
+	if t == contract.VolumeDisk && name == contract.ArtifactSerial {
+		return "Reserved disk volume name", fmt.Sprintf("%q is the serial of the artifact's own disk; choose another name.", name)
+	}
 	return "", ""
 }
 
