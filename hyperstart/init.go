@@ -147,6 +147,9 @@ func boot(l *Log, con *Console) (int, error) {
 	if err := mountDataDisks(l, p); err != nil {
 		return 0, fmt.Errorf("preparing the pod: %w", err)
 	}
+	if err := mountShares(l, p); err != nil {
+		return 0, fmt.Errorf("preparing the pod: %w", err)
+	}
 	nr := <-netDone
 	if nr.err != nil {
 		return 0, nr.err

@@ -35,7 +35,7 @@ func readContract(path string) (*contract.Pod, error) {
 func checkVolumes(p *contract.Pod) error {
 	vols := map[string]bool{}
 	for _, v := range p.Volumes {
-		if v.Type != contract.VolumeTmpfs && v.Type != "" && v.Type != contract.VolumeDisk {
+		if v.Type != contract.VolumeTmpfs && v.Type != "" && v.Type != contract.VolumeDisk && v.Type != contract.VolumeHost {
 			return fmt.Errorf("volume %q: type %q: %w", v.Name, v.Type, ErrVolumeType)
 		}
 		vols[v.Name] = true

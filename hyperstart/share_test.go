@@ -25,3 +25,17 @@ func TestSharePlan(t *testing.T) {
 		t.Errorf("SharePlan = %q\nwant %q", got, want)
 	}
 }
+
+func TestCheckVolumesHost(t *testing.T) {
+	p := testPod()
+	p.Volumes[0].Type = contract.VolumeHost
+	p.Volumes[0].ReadOnly = true
+	if err := checkVolumes(p); err != nil {
+		t.Errorf("host volume: %v", err)
+	}
+	for _, s := range PodPlan(p, "/dev/vda") {
+		if m, ok := s.(Mount); ok && m.FSType == "tmpfs" && m.Source == "volume-"+p.Volumes[0].Name {
+			t.Errorf("PodPlan mounts a tmpfs for host volume %q", p.Volumes[0].Name)
+		}
+	}
+}
