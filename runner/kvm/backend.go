@@ -42,9 +42,6 @@ func (*Backend) Check(b runner.Boot) error {
 	if len(b.Ports) > 0 && mode != runner.NetUser {
 		return fmt.Errorf("%w: %w, not %q", runner.ErrUnsupported, ErrPorts, b.Net)
 	}
-	if len(b.DataDisks) > 0 {
-		return fmt.Errorf("%w: disk volumes are not attached by the kvm backend yet; use --backend qemu", runner.ErrUnsupported)
-	}
 	return nil
 }
 
@@ -70,6 +67,9 @@ func (be *Backend) Start(ctx context.Context, b runner.Boot) (runner.Machine, er
 		Kernel: b.Kernel, Initrd: b.Initrd, Cmdline: b.Cmdline, Disk: b.Disk, Tap: tap,
 		CPUs: max(b.CPUs, 1), MemoryMiB: b.MemoryMiB, Console: b.Stdout,
 		Mark: b.Trace.Mark, StopTimeout: b.StopTimeout, Kill: m.kill, Agent: con,
+	}
+	for _, d := range b.DataDisks {
+		cfg.DataDisks = append(cfg.DataDisks, DataDisk{Name: d.Name, Path: d.Path, ReadOnly: d.ReadOnly})
 	}
 	for _, sh := range b.Shares {
 		cfg.Shares = append(cfg.Shares, Share{Tag: sh.Name, Dir: sh.Path, ReadOnly: sh.ReadOnly})

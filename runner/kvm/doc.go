@@ -63,10 +63,19 @@
 // line) with its own edge-triggered IOAPIC line from 5:
 //
 //	0xd000_0000  IRQ 5  virtio-blk, the artifact (read-only, /dev/vda)
+//	next         next   virtio-blk, one per Config.DataDisks entry (disk
+//	                    volumes; read-write, serial = the volume's name)
 //	next         next   virtio-net, with Config.Tap or Config.UserNet
 //	next         next   virtio-console, the agent port, with Config.Agent
 //	next         next   virtio-9p, one per Config.Shares entry (host volumes)
 //	0xfec0_0000         IOAPIC; 0xfee0_0000 local APICs (in-kernel)
+//
+// Disk volumes: each Config.DataDisks entry is a virtio-blk device on
+// its image file, read-write, answering GET_ID with the volume's name.
+// Requests are bounded (1 GiB, whole sectors, inside the disk) and every
+// guest address is checked as for the artifact; writes go straight to the
+// file and only the guest's FLUSH syncs it (fsync), which is what its
+// ext4 journal needs to survive a kill of the VMM.
 //
 // Host volumes: each Config.Shares entry is a virtio-9p device whose
 // mount tag is the volume's name, served by a 9P2000.L server confined

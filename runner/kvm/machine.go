@@ -25,8 +25,9 @@ type Config struct {
 	Kernel    string // bzImage path
 	Initrd    string // optional
 	Cmdline   string
-	Disk      string // optional; attached read-only as /dev/vda
-	Tap       string // optional; a virtio-net NIC on this tap device (root)
+	Disk      string     // optional; attached read-only as /dev/vda
+	DataDisks []DataDisk // disk volumes, attached after Disk in order
+	Tap       string     // optional; a virtio-net NIC on this tap device (root)
 	CPUs      int
 	MemoryMiB int64
 	Console   io.Writer            // the guest's serial output; nil discards it
@@ -61,6 +62,7 @@ type machine struct {
 	uart      *serial.UART
 	virtio    []*virtio.MMIO
 	disk      *os.File
+	dataDisks []*os.File
 	tap       io.Closer // the NIC's host end: a tap device or Config.UserNet
 	nic       *virtio.Net
 	nicMMIO   *virtio.MMIO
@@ -124,6 +126,13 @@ func newMachine(cfg Config) (m *machine, err error) {
 	var devs []boot.MMIODevice
 	if cfg.Disk != "" {
 		d, err := m.addDisk(cfg.Disk)
+		if err != nil {
+			return m, err
+		}
+		devs = append(devs, d)
+	}
+	for _, dd := range cfg.DataDisks {
+		d, err := m.addDataDisk(dd)
 		if err != nil {
 			return m, err
 		}
@@ -296,6 +305,7 @@ func (m *machine) close() {
 	if m.disk != nil {
 		m.disk.Close()
 	}
+	m.closeDataDisks()
 	m.closeShares()
 	if m.tap != nil {
 		m.tap.Close()
