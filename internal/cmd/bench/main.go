@@ -48,7 +48,7 @@ type bench struct {
 func main() {
 	out := flag.String("o", "bench/results.json", "write the results here as JSON")
 	runs := flag.Int("runs", 3, "repeat each timing this many times and keep the median")
-	only := flag.String("only", "", "run only these steps, comma-separated (ext4, flatten, build, boot, vmm, hyperstart, hyperd, formats)")
+	only := flag.String("only", "", "run only these steps, comma-separated (ext4, flatten, build, boot, vmm, net, hyperstart, hyperd, formats)")
 	flag.Parse()
 	repo, _ := os.Getwd()
 	work, err := os.MkdirTemp("", "hyper-bench-")
@@ -67,6 +67,7 @@ func main() {
 		{"build", b.build},
 		{"boot", b.boot},
 		{"vmm", b.vmm},
+		{"net", b.net},
 		{"hyperstart", b.hyperstart},
 		{"hyperd", b.hyperd},
 		{"formats", b.formats},

@@ -7,7 +7,8 @@
 // line, and GETs PATH until the pod answers. Then it measures: the
 // median time of -n requests (a new connection each), and with -big the
 // rate of fetching that path; it stops the pod with SIGINT (the graceful
-// stop) and waits for hyperboot.
+// stop) and waits for hyperboot. With -addr it runs any VMM (make bench
+// runs QEMU itself) and fetches from that address.
 //
 // Lines it prints, for the test and make bench to read:
 //
@@ -19,5 +20,5 @@
 //
 // It exits 0 when the pod answered with -want, 1 otherwise.
 //
-//	webcheck [-path /] [-want TEXT] [-n 20] [-big /big] -- HYPERBOOT ARGS...
+//	webcheck [-path /] [-want TEXT] [-n 20] [-big /big] [-addr HOST:PORT] -- HYPERBOOT ARGS...
 package main

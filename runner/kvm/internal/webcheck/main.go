@@ -32,6 +32,7 @@ func run(args []string, out io.Writer) int {
 	n := fs.Int("n", 20, "requests for the latency")
 	big := fs.String("big", "", "a large path to measure the throughput with")
 	timeout := fs.Duration("timeout", 3*time.Minute, "give up on the pod's first answer after this long")
+	at := fs.String("addr", "", "the published port's HOST:PORT, for a VMM that does not announce it (default: hyperboot's port line)")
 	if err := fs.Parse(args); err != nil || fs.NArg() < 1 {
 		fmt.Fprintln(out, "usage: webcheck [-path P] [-want TEXT] [-n N] [-big P] -- HYPERBOOT ARGS...")
 		return 2
@@ -68,6 +69,9 @@ func run(args []string, out io.Writer) int {
 			}
 		}
 	}()
+	if *at != "" {
+		addr <- *at
+	}
 	status := 1
 	select {
 	case a := <-addr:
