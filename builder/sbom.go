@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 
@@ -35,9 +34,8 @@ type sbomOutput struct {
 	format sbom.Format
 	target string // path, through a symlink
 
-	mu    sync.Mutex
-	scans map[string]*imageScan
-	work  *scratch.Dir // holds the rendered SBOM until commit
+	scans map[string]*imageScan // by image digest; writePodFS's goroutine only
+	work  *scratch.Dir          // holds the rendered SBOM until commit
 }
 
 type imageScan struct {
@@ -110,8 +108,6 @@ func (s *sbomOutput) writer(w io.Writer, digest string) (io.Writer, func(error))
 	if s == nil {
 		return w, func(error) {}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.scans == nil {
 		s.scans = map[string]*imageScan{}
 	}

@@ -15,11 +15,12 @@ import (
 type sbomFlags struct {
 	path   string
 	format string
+	parsed sbom.Format
 }
 
 func (f *sbomFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.path, "sbom", "", "also write an SBOM here: each image's packages from its dpkg or apk database")
+	fl.StringVar(&f.path, "sbom", "", "also write an SBOM here: each image's packages from its dpkg or apk database (--force replaces a file that is no SBOM)")
 	fl.StringVar(&f.format, "sbom-format", string(sbom.SPDX), "the SBOM's format: spdx (SPDX 2.3 JSON) or cyclonedx (CycloneDX 1.5 JSON)")
 	// Setting up completions for flags this command has cannot fail.
 	_ = cmd.RegisterFlagCompletionFunc("sbom", cli.CompleteFiles(".json"))
@@ -32,6 +33,7 @@ func (f *sbomFlags) register(cmd *cobra.Command) {
 // one without --sbom, is a usage error.
 func (f *sbomFlags) options(cmd *cobra.Command) ([]builder.Option, error) {
 	bf, err := sbom.ParseFormat(f.format)
+	f.parsed = bf
 	if err != nil {
 		return nil, cli.Usage(fmt.Errorf("--sbom-format: %w", err))
 	}
@@ -47,6 +49,6 @@ func (f *sbomFlags) options(cmd *cobra.Command) ([]builder.Option, error) {
 // report says where the SBOM went.
 func (f *sbomFlags) report(stderr io.Writer, quiet bool) {
 	if f.path != "" && !quiet {
-		fmt.Fprintf(stderr, "wrote the SBOM (%s) to %s\n", f.format, f.path)
+		fmt.Fprintf(stderr, "wrote the SBOM (%s) to %s\n", f.parsed, f.path)
 	}
 }
