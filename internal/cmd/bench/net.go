@@ -82,9 +82,11 @@ func (b *bench) net() error {
 		Baseline: medianOf(slirp, webFigures.rate), BaseWhat: "QEMU slirp"})
 	b.add(Row{Area: area, What: "HTTP GET / median, usernet via -netdev stream", Value: medianOf(gv, webFigures.latency), Unit: "ms",
 		Baseline: medianOf(slirp, webFigures.latency), BaseWhat: "QEMU slirp"})
+	b.add(Row{Area: area, What: "usernet's RSS in its process after a run", Value: medianOf(gv, webFigures.rss), Unit: "MiB", Goal: "VMM ≤ 10 MiB beyond guest RAM"})
 	return nil
 }
 
+func (f webFigures) rss() float64     { return f.rssMiB }
 func (f webFigures) rate() float64    { return f.mibs }
 func (f webFigures) latency() float64 { return f.ms }
 
@@ -116,12 +118,14 @@ func openArtifact(path, dir string) (artifact, error) {
 	return artifact{kernel: k, initrd: rd, disk: d, cmdline: img.Cmdline()}, nil
 }
 
-type webFigures struct{ ms, mibs float64 }
+type webFigures struct{ ms, mibs, rssMiB float64 }
 
 // webRun boots a under QEMU with netdev "slirp" or "stream" (this
 // process's usernet on a unix socket) and runs webcheck against the
 // published port.
-func (b *bench) webRun(webcheck string, a artifact, netdev string) (webFigures, error) {
+func (b *bench) webRun(webcheck string, a artifact, netdev string) (f webFigures, err error) {
+	var rss float64
+	defer func() { f.rssMiB = rss }()
 	port, err := freeTCPPort()
 	if err != nil {
 		return webFigures{}, err
@@ -132,11 +136,13 @@ func (b *bench) webRun(webcheck string, a artifact, netdev string) (webFigures, 
 	case "slirp":
 		nd = fmt.Sprintf("user,id=net0,hostfwd=tcp:127.0.0.1:%d-:80", port)
 	case "stream":
+		before := selfRSS()
 		n, err := usernet.New(usernet.Config{MAC: netMAC, Ports: []contract.Port{{Host: port, Guest: 80, Protocol: "tcp"}}})
 		if err != nil {
 			return webFigures{}, err
 		}
 		defer n.Close()
+		defer func() { rss = selfRSS() - before }()
 		sock := filepath.Join(b.work, "net.sock")
 		os.Remove(sock)
 		l, err := net.Listen("unix", sock)
@@ -166,7 +172,6 @@ func (b *bench) webRun(webcheck string, a artifact, netdev string) (webFigures, 
 	if err != nil {
 		return webFigures{}, fmt.Errorf("webcheck: %v: %s", err, lastLine(failLine(string(out))))
 	}
-	var f webFigures
 	if m := regexp.MustCompile(`latency: median ([\d.]+) ms`).FindStringSubmatch(string(out)); m != nil {
 		f.ms, _ = strconv.ParseFloat(m[1], 64)
 	}
@@ -213,4 +218,21 @@ func tscParam() string {
 		}
 	}
 	return ""
+}
+
+// selfRSS is this process's resident memory in MiB.
+func selfRSS() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			if f := strings.Fields(rest); len(f) > 0 {
+				kb, _ := strconv.ParseFloat(f[0], 64)
+				return kb / 1024
+			}
+		}
+	}
+	return 0
 }
