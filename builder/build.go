@@ -35,6 +35,8 @@ type Result struct {
 	Manifest disk.Manifest
 	Size     int64
 	Elapsed  time.Duration
+	// SBOM is the path the SBOM was written to (WithSBOM); "" without one.
+	SBOM string
 }
 
 // Build compiles a loaded pod into an artifact at out ("-", Stdout, with
@@ -127,7 +129,7 @@ func Build(ctx context.Context, pod *contract.Pod, baseDir, out string, opts ...
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Pod: pod, Output: out, Format: o.format, Kernel: k, Manifest: a.Manifest, Size: size, Elapsed: time.Since(start)}, nil
+	return &Result{Pod: pod, Output: out, Format: o.format, Kernel: k, Manifest: a.Manifest, Size: size, Elapsed: time.Since(start), SBOM: o.sbom.written()}, nil
 }
 
 // destination checks out and returns the path to write; for Stdout, a

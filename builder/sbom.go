@@ -216,3 +216,11 @@ func imageNames(r imageref.Ref) (short, repo string) {
 	repo = ref.Context().Name()
 	return repo[strings.LastIndex(repo, "/")+1:], repo
 }
+
+// written is where commit put the SBOM, for Result.
+func (s *sbomOutput) written() string {
+	if s == nil {
+		return ""
+	}
+	return s.path
+}

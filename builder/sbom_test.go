@@ -102,8 +102,12 @@ func TestBuildSBOM(t *testing.T) {
 	pod, dir := loadPod(t, podFile, "")
 	out := filepath.Join(t.TempDir(), "web.img")
 	bomPath := filepath.Join(t.TempDir(), "web.spdx.json")
-	if _, err := Build(context.Background(), pod, dir, out, append(buildOpts(t), WithSBOM(bomPath, sbom.SPDX))...); err != nil {
+	res, err := Build(context.Background(), pod, dir, out, append(buildOpts(t), WithSBOM(bomPath, sbom.SPDX))...)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if res.SBOM != bomPath {
+		t.Errorf("Result.SBOM = %q, want %q", res.SBOM, bomPath)
 	}
 	b, err := os.ReadFile(bomPath)
 	if err != nil {
