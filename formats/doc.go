@@ -10,7 +10,7 @@
 // | qcow2         | compressed, sparse (QEMU, OpenStack)      | qemu-img   |
 // | vmdk          | stream-optimized (AWS, VMware)            | qemu-img, CID derived from content |
 // | vhd           | fixed, 1 MiB aligned (Azure)              | this package |
-// | gce           | disk.raw in a sparse (oldgnu) tar.gz      | this package |
+// | gce           | disk.raw (whole GiB) in a sparse oldgnu tar.gz | this package |
 // | containerdisk | OCI image, /disk/disk.img owned 107:107   | this package (go-containerregistry) |
 // | raw-bios      | raw + syslinux's gptmbr.bin and ldlinux   | syslinux, through disk.WithBIOSBoot |
 //

@@ -9,10 +9,13 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/hyperbuild/hyper/builder"
 	"github.com/hyperbuild/hyper/contract"
@@ -72,8 +75,9 @@ func TestQEMUImgReads(t *testing.T) {
 }
 
 // TestGCE reads the gce tarball back: one entry, disk.raw, an oldgnu
-// sparse file holding exactly the raw image, far smaller than it; GNU tar
-// (when installed) lists and extracts it the same.
+// sparse file of whole GiB holding the raw image with its backup GPT moved
+// to the end, far smaller than the raw image; GNU tar (when installed)
+// lists and extracts it the same, and sgdisk finds the GPT sound.
 func TestGCE(t *testing.T) {
 	raw := build(t, formats.Raw)
 	out := filepath.Join(t.TempDir(), "pod.tar.gz")
@@ -98,15 +102,37 @@ func TestGCE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.Name != "disk.raw" || h.Typeflag != tar.TypeGNUSparse || h.Size != int64(len(want)) || !h.ModTime.Equal(epoch) || h.Mode != 0o644 {
-		t.Errorf("entry %q type %q, %d bytes, %v, mode %o; want disk.raw, GNU sparse, %d, %v, 644", h.Name, h.Typeflag, h.Size, h.ModTime, h.Mode, len(want), epoch)
+	const gib = 1 << 30
+	size := (int64(len(want)) + gib - 1) / gib * gib
+	if h.Name != "disk.raw" || h.Typeflag != tar.TypeGNUSparse || h.Size != size || !h.ModTime.Equal(epoch) || h.Mode != 0o644 {
+		t.Errorf("entry %q type %q, %d bytes, %v, mode %o; want disk.raw, GNU sparse, %d, %v, 644", h.Name, h.Typeflag, h.Size, h.ModTime, h.Mode, size, epoch)
 	}
-	got, err := io.ReadAll(tr)
+	// Written sparse, as GNU tar -S would; compared piecewise: all but the
+	// GPT headers (LBA 1), the MBR's partition size and the last MiB (the
+	// old backup GPT) are the raw image's.
+	disk := filepath.Join(t.TempDir(), "disk.raw")
+	if n := writeSparse(t, disk, tr); n != size {
+		t.Fatalf("disk.raw: %d bytes, want %d", n, size)
+	}
+	got, err := os.Open(disk)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(got, want) {
+	defer got.Close()
+	keep := int64(len(want)) - 1<<20
+	head := make([]byte, keep)
+	got.ReadAt(head, 0)
+	if !bytes.Equal(head[1024:], want[1024:keep]) || !bytes.Equal(head[:446], want[:446]) {
 		t.Error("disk.raw differs from the raw image")
+	}
+	tail := make([]byte, 8)
+	if got.ReadAt(tail, size-512); string(tail) != "EFI PART" {
+		t.Error("disk.raw has no backup GPT header at its end")
+	}
+	if _, err := exec.LookPath("sgdisk"); err == nil {
+		if v := run(t, "sgdisk", "-v", disk); !strings.Contains(v, "No problems found") {
+			t.Errorf("sgdisk -v disk.raw:\n%s", v)
+		}
 	}
 	if _, err := tr.Next(); err != io.EOF {
 		t.Errorf("after disk.raw: %v, want the end", err)
@@ -125,11 +151,9 @@ func TestGCE(t *testing.T) {
 		}
 		dir := t.TempDir()
 		run(t, "tar", "-xSzf", out, "-C", dir)
-		if sha(t, filepath.Join(dir, "disk.raw")) != sha(t, raw) {
-			t.Error("GNU tar extracts another disk.raw")
-		}
+		sameSparse(t, filepath.Join(dir, "disk.raw"), disk)
 		var st syscall.Stat_t
-		if err := syscall.Stat(filepath.Join(dir, "disk.raw"), &st); err == nil && st.Blocks*512 >= int64(len(want)) {
+		if err := syscall.Stat(filepath.Join(dir, "disk.raw"), &st); err == nil && st.Blocks*512 >= 2*int64(len(want)) {
 			t.Errorf("GNU tar extracts disk.raw with no holes (%d blocks)", st.Blocks)
 		}
 	})
@@ -220,4 +244,80 @@ func gzipped(t *testing.T, b []byte) []byte {
 	zw.Write(b)
 	zw.Close()
 	return buf.Bytes()
+}
+
+// writeSparse copies r to a new file at p, leaving holes for blocks of
+// zeros, and returns its size.
+func writeSparse(t *testing.T, p string, r io.Reader) int64 {
+	t.Helper()
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	var off int64
+	for {
+		n, err := io.ReadFull(r, buf)
+		for i := 0; i < n; i += 4096 {
+			b := buf[i:min(i+4096, n)]
+			if !bytes.Equal(b, make([]byte, len(b))) {
+				f.WriteAt(b, off+int64(i))
+			}
+		}
+		off += int64(n)
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Truncate(off); err != nil {
+		t.Fatal(err)
+	}
+	return off
+}
+
+// sameSparse fails unless the files at a and b have the same size and
+// bytes, reading only what either has allocated (holes read as zeros).
+func sameSparse(t *testing.T, a, b string) {
+	t.Helper()
+	fa, err := os.Open(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fa.Close()
+	fb, err := os.Open(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fb.Close()
+	sa, _ := fa.Stat()
+	sb, _ := fb.Stat()
+	if sa.Size() != sb.Size() {
+		t.Fatalf("%s has %d bytes, %s %d", a, sa.Size(), b, sb.Size())
+	}
+	x, y := make([]byte, 1<<20), make([]byte, 1<<20)
+	for _, f := range []*os.File{fa, fb} {
+		for off := int64(0); off < sa.Size(); {
+			d, err := unix.Seek(int(f.Fd()), off, unix.SEEK_DATA)
+			if err != nil {
+				break
+			}
+			h, err := unix.Seek(int(f.Fd()), d, unix.SEEK_HOLE)
+			if err != nil {
+				h = sa.Size()
+			}
+			for at := d; at < h; at += int64(len(x)) {
+				n := min(int64(len(x)), h-at)
+				fa.ReadAt(x[:n], at)
+				fb.ReadAt(y[:n], at)
+				if !bytes.Equal(x[:n], y[:n]) {
+					t.Fatalf("%s and %s differ in [%d, %d)", a, b, at, at+n)
+				}
+			}
+			off = h
+		}
+	}
 }

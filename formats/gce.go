@@ -7,23 +7,39 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // gce writes what GCE's image import takes: a gzip'd tar holding one
-// file, disk.raw, as GNU tar's oldgnu sparse entry (tar --format=oldgnu
+// file, disk.raw, a whole number of GiB (the raw disk, its backup GPT
+// moved to the new end), as GNU tar's oldgnu sparse entry (tar --format=oldgnu
 // -S), so that the zeros of the disk cost nothing. Go's archive/tar reads
 // sparse files but does not write them, so the entry is written here.
 // The holes are found by content (blocks of zeros), not by the file
 // system's holes, so the same disk gives the same bytes anywhere.
 func (o options) gce(ctx context.Context, raw, out string) error {
+	fi, err := os.Stat(raw)
+	if err != nil {
+		return err
+	}
+	// GCE takes disks of whole GiB: the disk grows, its zeros cost
+	// nothing in the sparse tar.
+	grown := filepath.Join(filepath.Dir(out), "disk.raw")
+	if err := growGPT(ctx, raw, grown, (fi.Size()+gib-1)/gib*gib); err != nil {
+		return err
+	}
+	defer os.Remove(grown)
+	raw = grown
 	src, err := os.Open(raw)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	fi, err := src.Stat()
+	fi, err = src.Stat()
 	if err != nil {
 		return err
 	}
@@ -53,35 +69,67 @@ func (o options) gce(ctx context.Context, raw, out string) error {
 	return dst.Close()
 }
 
+const gib = 1 << 30
+
 // region is a run of data in a sparse file.
 type region struct{ off, n int64 }
 
-// dataRegions lists the runs of blocks that are not all zeros.
-func dataRegions(ctx context.Context, r io.ReaderAt, size int64) ([]region, error) {
+// dataRegions lists the runs of 4 KiB blocks that are not all zeros. It
+// skips the file system's holes (SEEK_DATA, SEEK_HOLE), which hold zeros
+// anyway, and looks at the rest block by block, so the runs depend on
+// the content alone.
+func dataRegions(ctx context.Context, f *os.File, size int64) ([]region, error) {
 	var out []region
 	buf := make([]byte, 1<<20)
-	for off := int64(0); off < size; off += int64(len(buf)) {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	for off := int64(0); off < size; {
+		start, end := nextData(f, off, size)
+		if start >= size {
+			break
 		}
-		n, err := r.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
-		if err != nil && err != io.EOF {
-			return nil, err
-		}
-		for i := 0; i < n; i += sparseBlock {
-			end := min(i+sparseBlock, n)
-			if isZero(buf[i:end]) {
-				continue
+		for at := start; at < end; at += int64(len(buf)) {
+			if err := ctx.Err(); err != nil {
+				return nil, err
 			}
-			at := off + int64(i)
-			if k := len(out) - 1; k >= 0 && out[k].off+out[k].n == at {
-				out[k].n += int64(end - i)
-			} else {
-				out = append(out, region{at, int64(end - i)})
+			n, err := f.ReadAt(buf[:min(int64(len(buf)), end-at)], at)
+			if err != nil && err != io.EOF {
+				return nil, err
+			}
+			for i := 0; i < n; i += sparseBlock {
+				e := min(i+sparseBlock, n)
+				if isZero(buf[i:e]) {
+					continue
+				}
+				b := at + int64(i)
+				if k := len(out) - 1; k >= 0 && out[k].off+out[k].n == b {
+					out[k].n += int64(e - i)
+				} else {
+					out = append(out, region{b, int64(e - i)})
+				}
 			}
 		}
+		off = end
 	}
 	return out, nil
+}
+
+// nextData is the next extent of f at or after off that may hold data,
+// its ends aligned to sparseBlock; without SEEK_DATA, the rest of f.
+func nextData(f *os.File, off, size int64) (start, end int64) {
+	fd := int(f.Fd())
+	d, err := unix.Seek(fd, off, unix.SEEK_DATA)
+	if err != nil {
+		if err == unix.ENXIO {
+			return size, size // only a hole is left
+		}
+		return off, size
+	}
+	h, err := unix.Seek(fd, d, unix.SEEK_HOLE)
+	if err != nil {
+		h = size
+	}
+	start = max(off, d/sparseBlock*sparseBlock)
+	end = min(size, (h+sparseBlock-1)/sparseBlock*sparseBlock)
+	return start, end
 }
 
 // writeSparseTar writes one oldgnu sparse entry (type 'S': four map

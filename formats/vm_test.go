@@ -32,17 +32,26 @@ func requireQEMU(t *testing.T) {
 	need(t, "qemu-system-x86_64")
 }
 
-// TestBootBIOS boots raw-bios, and qcow2 (which carries both boot paths),
-// with QEMU's default firmware, SeaBIOS.
+// TestBootBIOS boots raw-bios, qcow2 (which carries both boot paths) and
+// gce's disk.raw (grown to a GiB, its backup GPT moved) with QEMU's
+// default firmware, SeaBIOS.
 func TestBootBIOS(t *testing.T) {
 	requireQEMU(t)
 	needSyslinux(t)
-	for _, f := range []formats.Format{formats.RawBIOS, formats.QCOW2} {
+	for _, f := range []formats.Format{formats.RawBIOS, formats.QCOW2, formats.GCE} {
 		t.Run(string(f), func(t *testing.T) {
-			if f == formats.QCOW2 {
+			switch f {
+			case formats.QCOW2:
 				need(t, "qemu-img")
+			case formats.GCE:
+				need(t, "tar")
 			}
 			img := build(t, f)
+			if f == formats.GCE {
+				dir := t.TempDir()
+				run(t, "tar", "-xSzf", img, "-C", dir)
+				img, f = filepath.Join(dir, "disk.raw"), formats.Raw
+			}
 			bootDisk(t, img, f, nil)
 		})
 	}
