@@ -216,13 +216,8 @@ func TestBuildSBOMRefused(t *testing.T) {
 // TestBuildSBOMDebian builds the real bookworm image (nginx-light and
 // redis) and finds its 113 packages in the SBOM.
 func TestBuildSBOMDebian(t *testing.T) {
-	if _, err := os.Stat("/work/deb/oci/index.json"); err != nil {
-		t.Skipf("the Debian test image is not here: %v", err)
-	}
-	if testing.Short() {
-		t.Skip("builds a 230 MB image; -short")
-	}
-	podFile, _ := sbomPod(t, "oci:/work/deb/oci:bookworm", "oci:/work/deb/oci:bookworm")
+	ref := testimage.DebianLayout(t)
+	podFile, _ := sbomPod(t, ref, ref)
 	pod, dir := loadPod(t, podFile, "")
 	outDir := t.TempDir()
 	bomPath := filepath.Join(outDir, "deb.spdx.json")

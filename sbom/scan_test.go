@@ -171,13 +171,7 @@ func TestScanWriterError(t *testing.T) {
 // redis on debian:bookworm) through the builder's own path: pulled into a
 // cache and flattened.
 func TestScanDebian(t *testing.T) {
-	const ref = "oci:/work/deb/oci:bookworm"
-	if _, err := os.Stat("/work/deb/oci/index.json"); err != nil {
-		t.Skipf("the Debian test image is not here: %v", err)
-	}
-	if testing.Short() {
-		t.Skip("flattens a 230 MB image; -short")
-	}
+	ref := testimage.DebianLayout(t)
 	ctx := context.Background()
 	img, err := layers.NewResolver(layers.WithCacheDir(t.TempDir())).Resolve(ctx, ref)
 	if err != nil {
