@@ -23,6 +23,7 @@ type bootFlags struct {
 	netw    string
 	trace   bool
 	verbose bool
+	volumes []string
 }
 
 func (f *bootFlags) register(cmd *cobra.Command) {
@@ -33,8 +34,12 @@ func (f *bootFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVarP(&f.ports, "publish", "p", nil, "publish a guest port: [IP:]HOST:GUEST[/tcp|udp]; IP defaults to "+contract.DefaultPortAddress+" (this host only), 0.0.0.0 is every interface (repeatable; the pod's ports are always published)")
 	fl.StringVar(&f.netw, "net", runner.NetUser, "network: user (rootless NAT, both backends), tap:NAME (root), none")
 	fl.BoolVar(&f.trace, "trace", false, "print the boot timeline (VMM start, kernel, hyperstart steps, first container)")
-	fl.BoolVarP(&f.verbose, "verbose", "v", false, "say which backend runs and show its command line")
+	fl.BoolVar(&f.verbose, "verbose", false, "say which backend runs and show its command line")
+	fl.StringArrayVarP(&f.volumes, "volume", "v", nil, volumeUsage)
 }
+
+// volumeUsage is -v's help, for hyperboot IMG and run alike.
+const volumeUsage = "bind a volume (repeatable): NAME=PATH, a disk volume's ext4 image (made empty if absent; default: the one hyperbuild made beside the image), or Docker's HOSTDIR:TARGET[:ro], a host volume's directory, TARGET its name or the container path it is mounted at"
 
 // options turns the flags into the runner's Config (without the
 // streams), or says which flag is wrong.
@@ -65,6 +70,13 @@ func (f *bootFlags) options(cmd *cobra.Command) (runner.Config, error) {
 			return opts, err
 		}
 		opts.Ports = append(opts.Ports, port)
+	}
+	for _, v := range f.volumes {
+		b, err := runner.ParseVolumeBinding(v)
+		if err != nil {
+			return opts, err
+		}
+		opts.Volumes = append(opts.Volumes, b)
 	}
 	return opts, nil
 }

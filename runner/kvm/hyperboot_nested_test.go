@@ -79,7 +79,7 @@ func TestNestedHyperboot(t *testing.T) {
 		"tmp":         {Dir: true},
 		"init":        {Src: bins["outerinit"], Mode: 0o755},
 		"vmmrun":      {Src: hyperboot, Mode: 0o755}, // outerinit runs /vmmrun
-		"vmmrun.args": {Data: []byte("--backend\nkvm\n--trace\n-v\n--net\nnone\n/pod.img\n---\n@/agentrun\n/live.img"), Mode: 0o644},
+		"vmmrun.args": {Data: []byte("--backend\nkvm\n--trace\n--verbose\n--net\nnone\n/pod.img\n---\n@/agentrun\n/live.img"), Mode: 0o644},
 		"pod.img":     {Src: img, Mode: 0o644},
 		"agentrun":    {Src: bins["agentrun"], Mode: 0o755},
 		"live.img":    {Src: live, Mode: 0o644},

@@ -55,7 +55,7 @@ func TestNestedWeb(t *testing.T) {
 		t.Fatalf("building hyperboot: %v\n%s", err, b)
 	}
 	const want = "hello from the hyper web pod"
-	runs := []string{"@/webcheck", "-want", want, "--", "/hyperboot", "--backend", "kvm", "-v", "/web.img"}
+	runs := []string{"@/webcheck", "-want", want, "--", "/hyperboot", "--backend", "kvm", "--verbose", "/web.img"}
 	files := map[string]newcFile{
 		"dev":         {Dir: true},
 		"dev/console": {Major: 5, Minor: 1},
@@ -73,7 +73,7 @@ func TestNestedWeb(t *testing.T) {
 			t.Fatal(err)
 		}
 		files["webbig.img"] = newcFile{Src: buildPod(t, dir, podFile, "webbig.img"), Mode: 0o644}
-		runs = append(runs, "---", "@/webcheck", "-want", "ready", "-n", "0", "-big", "/big", "--", "/hyperboot", "--backend", "kvm", "-v", "/webbig.img")
+		runs = append(runs, "---", "@/webcheck", "-want", "ready", "-n", "0", "-big", "/big", "--", "/hyperboot", "--backend", "kvm", "--verbose", "/webbig.img")
 	}
 	files["vmmrun.args"] = newcFile{Data: []byte(strings.Join(runs, "\n")), Mode: 0o644}
 	addModules(files, modules)
