@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hyperbuild/hyper/disk"
+	"github.com/hyperbuild/hyper/formats"
 	"github.com/hyperbuild/hyper/internal/units"
 )
 
@@ -25,6 +26,9 @@ command line) and each container's image and digest.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			img, err := disk.Open(args[0])
+			if f, ok := formats.Detect(args[0]); err != nil && ok {
+				return fmt.Errorf("%s is a --format %s artifact; inspect reads raw and dir artifacts, so inspect the raw image it was made from (or build one with --format raw)", args[0], f)
+			}
 			if err != nil {
 				return err
 			}
