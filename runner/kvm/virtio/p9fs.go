@@ -122,8 +122,10 @@ type shareFile struct {
 	rel  string
 	file *os.File
 
-	// dirPos is how many entries of an opened directory Readdir has
+	// dirMu serialises Readdir on this fid (a guest may send two at
+	// once); dirPos is how many entries of the opened directory it has
 	// returned, so that reading on from there needs no rewind.
+	dirMu  sync.Mutex
 	dirPos uint64
 }
 

@@ -20,6 +20,8 @@ func (f *shareFile) Readdir(offset uint64, count uint32) (p9.Dirents, error) {
 	if f.file == nil {
 		return nil, linux.EBADF
 	}
+	f.dirMu.Lock()
+	defer f.dirMu.Unlock()
 	if offset != f.dirPos {
 		if _, err := f.file.Seek(0, io.SeekStart); err != nil {
 			return nil, errno(err)
