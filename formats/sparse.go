@@ -2,6 +2,7 @@ package formats
 
 import (
 	"context"
+	"encoding/binary"
 	"hash"
 	"io"
 	"os"
@@ -21,34 +22,44 @@ func isZero(b []byte) bool {
 	return true
 }
 
-// copySparse copies src to the start of dst, seeking over blocks of zeros
-// so that dst has holes there, adds every byte read to h, and returns the
-// size copied.
-func copySparse(ctx context.Context, dst *os.File, src io.Reader, h hash.Hash) (int64, error) {
+// copySparse copies src to the start of dst, leaving holes for blocks of
+// zeros and skipping src's own holes, and returns the size copied. h gets
+// the content, by which it is the same whatever holes src has: each
+// block that is not zeros, with its offset, then the size.
+func copySparse(ctx context.Context, dst, src *os.File, h hash.Hash) (int64, error) {
+	fi, err := src.Stat()
+	if err != nil {
+		return 0, err
+	}
+	size := fi.Size()
 	buf := make([]byte, 1<<20)
-	var off int64
-	for {
-		if err := ctx.Err(); err != nil {
-			return off, err
-		}
-		n, err := io.ReadFull(src, buf)
-		if n > 0 {
-			h.Write(buf[:n])
+	var off [8]byte
+	for pos := int64(0); pos < size; {
+		start, end := nextData(src, pos, size)
+		for at := start; at < end; at += int64(len(buf)) {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+			n, err := src.ReadAt(buf[:min(int64(len(buf)), end-at)], at)
+			if err != nil && err != io.EOF {
+				return 0, err
+			}
 			for i := 0; i < n; i += sparseBlock {
 				b := buf[i:min(i+sparseBlock, n)]
-				if !isZero(b) {
-					if _, werr := dst.WriteAt(b, off+int64(i)); werr != nil {
-						return off, werr
-					}
+				if isZero(b) {
+					continue
+				}
+				binary.BigEndian.PutUint64(off[:], uint64(at)+uint64(i))
+				h.Write(off[:])
+				h.Write(b)
+				if _, err := dst.WriteAt(b, at+int64(i)); err != nil {
+					return 0, err
 				}
 			}
-			off += int64(n)
 		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return off, dst.Truncate(off)
-		}
-		if err != nil {
-			return off, err
-		}
+		pos = max(end, pos+1)
 	}
+	binary.BigEndian.PutUint64(off[:], uint64(size))
+	h.Write(off[:])
+	return size, dst.Truncate(size)
 }
