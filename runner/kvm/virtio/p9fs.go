@@ -59,7 +59,14 @@ func OpenShare(dir string, readOnly bool) (*ShareFS, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("%w %s: openat2 (Linux 5.6 and later) is needed to confine the share: %w", ErrShare, dir, err)
 	}
+	// Opening a checked O_PATH descriptor for I/O goes through /proc.
+	reopened, err := reopen(probe, unix.O_RDONLY|unix.O_DIRECTORY)
 	unix.Close(probe)
+	if err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("%w %s: reopening through /proc/self/fd (is /proc mounted?): %w", ErrShare, dir, err)
+	}
+	reopened.Close()
 	return &ShareFS{root: fd, readOnly: readOnly}, nil
 }
 
