@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -31,6 +32,8 @@ const (
 	MaxVars = 1024
 	// MaxPorts bounds a create request's published ports.
 	MaxPorts = 1024
+	// MaxVolumes bounds a create request's volume bindings.
+	MaxVolumes = 64
 	// MaxPath bounds a path or an image reference.
 	MaxPath = 4096
 )
@@ -165,8 +168,44 @@ func (c *RunConfig) Check() error {
 			return err
 		}
 	}
+	if len(c.Volumes) > MaxVolumes {
+		return fmt.Errorf("%w: %d volumes: at most %d", ErrBadRequest, len(c.Volumes), MaxVolumes)
+	}
+	for _, v := range c.Volumes {
+		if err := CheckVolume(v); err != nil {
+			return err
+		}
+	}
 	return nil
 }
+
+// CheckVolume reports whether v can bind a volume: an absolute, clean
+// source (hyperd does not share the client's working directory) and a
+// target that is a volume's name or an absolute, clean container path.
+// Whether the pod has such a volume, and the source can serve it, the
+// runner says when the pod starts.
+func CheckVolume(v Volume) error {
+	bad := func(why string) error {
+		return fmt.Errorf("%w: volume %q: %s", ErrBadRequest, v.Target, why)
+	}
+	switch {
+	case v.Source == "" || len(v.Source) > MaxPath || strings.ContainsRune(v.Source, 0):
+		return bad(fmt.Sprintf("source: want a host path of 1 to %d bytes", MaxPath))
+	case !path.IsAbs(v.Source) || path.Clean(v.Source) != v.Source:
+		return bad(fmt.Sprintf("source %q: want an absolute, clean host path", v.Source))
+	case v.Target == "" || len(v.Target) > MaxPath || strings.ContainsRune(v.Target, 0):
+		return bad("target: want a volume's name or a container path")
+	case strings.HasPrefix(v.Target, "/"):
+		if path.Clean(v.Target) != v.Target || v.Target == "/" {
+			return bad("target: want a clean container path below /")
+		}
+	case !volumeNameRE.MatchString(v.Target) || len(v.Target) > 63:
+		return bad("target: want a volume's name (lower-case letters, digits, '-', '_', '.') or an absolute container path")
+	}
+	return nil
+}
+
+var volumeNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
 
 func checkNet(s string) error {
 	switch {

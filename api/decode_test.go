@@ -36,6 +36,13 @@ func TestDecodeCreate(t *testing.T) {
 		{body: `{"artifact":"/a","ports":[{"host":1,"guest":80,"protocol":"sctp"}]}`, err: `protocol "sctp"`},
 		{body: `{"artifact":"/a","ports":[{"host":1,"guest":80,"address":"localhost"}]}`, err: "not an IP address"},
 		{body: `{"artifact":"/a","vars":{"x":"y"}}`, err: "vars are for a pod_file"},
+		{body: `{"artifact":"/a","volumes":[{"target":"data","source":"/d/data.ext4"},{"target":"/src","source":"/home/me/src","read_only":true}]}`},
+		{body: `{"artifact":"/a","volumes":[{"target":"data","source":"data.ext4"}]}`, err: "want an absolute, clean host path"},
+		{body: `{"artifact":"/a","volumes":[{"target":"data","source":"/d/../x"}]}`, err: "want an absolute, clean host path"},
+		{body: `{"artifact":"/a","volumes":[{"target":"Data","source":"/d"}]}`, err: "want a volume's name"},
+		{body: `{"artifact":"/a","volumes":[{"target":"/a/../b","source":"/d"}]}`, err: "clean container path"},
+		{body: `{"artifact":"/a","volumes":[{"source":"/d"}]}`, err: "target: want"},
+		{body: `{"artifact":"/a","volumes":[{"target":"d","source":"/d","extra":1}]}`, err: `unknown field "extra"`},
 		{body: `{"image":"bad ref"}`, err: "not an image reference"},
 		{body: `{"artifact":"/` + strings.Repeat("a", MaxBody) + `"}`, big: true, err: "more than"},
 	}

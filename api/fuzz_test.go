@@ -18,6 +18,7 @@ func FuzzDecodeCreate(f *testing.F) {
 		`{"pod_file":"/p/pod.hcl","vars":{"image":"oci:/x:1"},"name":"a","cpus":2,"memory_mib":128}`,
 		`{"image":"busybox","ports":[{"host":8080,"guest":80,"protocol":"udp","address":"::1"}],"net":"tap:t0"}`,
 		`{"artifact":"/a"} x`, `{"artifact":1}`, `null`,
+		`{"artifact":"/a","volumes":[{"target":"data","source":"/d.ext4"},{"target":"/src","source":"/s","read_only":true}]}`,
 	} {
 		f.Add([]byte(s))
 	}

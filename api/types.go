@@ -71,6 +71,20 @@ type RunConfig struct {
 	Ports []contract.Port `json:"ports,omitempty"`
 	// AutoRemove removes the pod once it has stopped (run --rm).
 	AutoRemove bool `json:"auto_remove,omitempty"`
+	// Volumes bind the pod's disk and host volumes (hyperboot run -v).
+	Volumes []Volume `json:"volumes,omitempty"`
+}
+
+// Volume binds one of the pod's disk or host volumes to a host path.
+type Volume struct {
+	// Target is the volume's name, or the container path at which the
+	// pod mounts exactly one volume.
+	Target string `json:"target"`
+	// Source is the host path (absolute): a disk volume's ext4 image
+	// (made empty if absent), a host volume's directory.
+	Source string `json:"source"`
+	// ReadOnly attaches the disk, or shares the directory, read-only.
+	ReadOnly bool `json:"read_only,omitempty"`
 }
 
 // CreateRequest is POST /v1/pods: exactly one of Artifact, PodFile and

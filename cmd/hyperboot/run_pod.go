@@ -18,6 +18,7 @@ import (
 	"github.com/hyperbuild/hyper/contract"
 	"github.com/hyperbuild/hyper/internal/cli"
 	"github.com/hyperbuild/hyper/layers/imageref"
+	"github.com/hyperbuild/hyper/runner"
 )
 
 // runFlags are run's flags: the pod's overrides as hyperboot IMG takes
@@ -31,13 +32,14 @@ type runFlags struct {
 	ports      []string
 	netw       string
 	vars       []string
+	volumes    []string
 }
 
 func newRun(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	var h hostFlag
 	var f runFlags
 	cmd := &cobra.Command{
-		Use:   "run [-d] [--rm] [--name NAME] [-p PORT]... IMG|POD.hcl|IMAGE",
+		Use:   "run [-d] [--rm] [--name NAME] [-p PORT]... [-v VOLUME]... IMG|POD.hcl|IMAGE",
 		Short: "Run a pod under hyperd",
 		Long: `run starts a pod under hyperd (started when it is not running): from an
 artifact (IMG, a raw image or a --format dir directory), a pod file
@@ -53,6 +55,7 @@ logs, exec, stop and rm. --rm removes the pod once it has stopped.
 A word that names a file is a file: write ./busybox for a file of that
 name, busybox for the image.`,
 		Example: `  hyperboot run -d --name web -p 8080:80 web.img
+  hyperboot run -d -v data=/srv/data.ext4 -v ./src:/src:ro app.img
   hyperboot run --rm hello.hcl --var image=oci:./busybox:latest
   hyperboot run -d busybox:1.36`,
 		Args: cobra.ExactArgs(1),
@@ -89,6 +92,7 @@ name, busybox for the image.`,
 	fl.StringVar(&f.memory, "memory", "", "guest memory, e.g. 512MiB (default: the pod's)")
 	fl.StringArrayVarP(&f.ports, "publish", "p", nil, "publish a guest port: [IP:]HOST:GUEST[/tcp|udp] (repeatable)")
 	fl.StringVar(&f.netw, "net", "user", "network: user, tap:NAME (root), none")
+	fl.StringArrayVarP(&f.volumes, "volume", "v", nil, volumeUsage)
 	fl.StringArrayVar(&f.vars, "var", nil, "set a pod-file variable: --var NAME=VALUE (repeatable)")
 	_ = cmd.RegisterFlagCompletionFunc("backend", completeBackend)
 	_ = cmd.RegisterFlagCompletionFunc("net", completeNet)
@@ -126,6 +130,18 @@ func (f *runFlags) request(cmd *cobra.Command, what string) (api.CreateRequest, 
 			return req, cli.Usage(err)
 		}
 		req.Ports = append(req.Ports, port)
+	}
+	for _, s := range f.volumes {
+		b, err := runner.ParseVolumeBinding(s)
+		if err != nil {
+			return req, cli.Usage(err)
+		}
+		// hyperd does not share this working directory.
+		src, err := filepath.Abs(b.Path)
+		if err != nil {
+			return req, cli.Usage(fmt.Errorf("-v %s: %w", s, err))
+		}
+		req.Volumes = append(req.Volumes, api.Volume{Target: b.Target, Source: src, ReadOnly: b.ReadOnly})
 	}
 	if err := req.RunConfig.Check(); err != nil {
 		return req, cli.Usage(err)

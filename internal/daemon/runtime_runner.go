@@ -41,6 +41,7 @@ func (RunnerRuntime) Start(ctx context.Context, artifact string, cfg StartConfig
 		CPUs:      cfg.CPUs,
 		MemoryMiB: cfg.MemoryMiB,
 		Ports:     cfg.Ports,
+		Volumes:   runnerVolumes(cfg.Volumes),
 		Net:       cfg.Net,
 		Stdout:    out,
 		Stderr:    errw,
@@ -54,19 +55,31 @@ func (RunnerRuntime) Start(ctx context.Context, artifact string, cfg StartConfig
 }
 
 // startError gives the runner's errors their statuses: what the request
-// asked for that cannot be (400), a port somebody else holds (409).
+// asked for that cannot be (400), a port or a data disk somebody else
+// holds (409).
 func startError(err error) error {
 	switch {
-	case errors.Is(err, runner.ErrPortBusy):
+	case errors.Is(err, runner.ErrPortBusy), errors.Is(err, runner.ErrVolumeBusy):
 		return fmt.Errorf("%w: %w", errConflict, err)
 	case errors.Is(err, runner.ErrBadResources), errors.Is(err, runner.ErrBadNet),
 		errors.Is(err, runner.ErrUnknownBackend), errors.Is(err, runner.ErrNoBackend),
 		errors.Is(err, runner.ErrUnsupported), errors.Is(err, runner.ErrPortAddress),
 		errors.Is(err, disk.ErrNotArtifact), errors.Is(err, disk.ErrMissing),
-		errors.Is(err, disk.ErrTruncated), errors.Is(err, disk.ErrNotFile):
+		errors.Is(err, disk.ErrTruncated), errors.Is(err, disk.ErrNotFile),
+		errors.Is(err, runner.ErrBadVolume), errors.Is(err, disk.ErrDataDisk):
 		return fmt.Errorf("%w: %w", api.ErrBadRequest, err)
 	}
 	return err
+}
+
+// runnerVolumes are the request's volume bindings as the runner takes
+// them.
+func runnerVolumes(vs []api.Volume) []runner.VolumeBinding {
+	var out []runner.VolumeBinding
+	for _, v := range vs {
+		out = append(out, runner.VolumeBinding{Target: v.Target, Path: v.Source, ReadOnly: v.ReadOnly})
+	}
+	return out
 }
 
 type runnerVM struct {
