@@ -10,8 +10,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// virtio-9p (virtio 1.x §5.12 is silent on it; Linux's 9pnet_virtio and
-// QEMU define it): one request queue, a mount tag in the configuration
+// virtio-9p (the virtio spec gives it device ID 9 and no section; Linux's
+// 9pnet_virtio and QEMU define it): one request queue, a mount tag in the configuration
 // space, and per chain one 9P T-message in the readable buffers and room
 // for its R-message in the writable ones. The 9P2000.L server is
 // hugelgupf/p9's (gVisor's, as u-root keeps it) over a ShareFS; the
@@ -27,7 +27,8 @@ const (
 	P9TagMax = 255
 
 	// P9MsizeMax bounds every 9P message both ways: a Tversion asking
-	// for more is answered with this much. hyperstart mounts with it.
+	// for more is answered with this much. hyperstart mounts with
+	// contract.ShareMsize, which a test keeps within it.
 	P9MsizeMax = 256 << 10
 
 	// p9Outstanding bounds the requests in the server at once, and so
