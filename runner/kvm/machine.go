@@ -145,7 +145,11 @@ func newMachine(cfg Config) (m *machine, err error) {
 		}
 		devs = append(devs, d)
 	} else if cfg.UserNet != nil {
-		devs = append(devs, m.addUserNet(cfg.UserNet, cfg.MAC))
+		d, err := m.addUserNet(cfg.UserNet, cfg.MAC)
+		if err != nil {
+			return m, err
+		}
+		devs = append(devs, d)
 	}
 	if cfg.Agent != nil {
 		devs = append(devs, m.addAgent(cfg.Agent))

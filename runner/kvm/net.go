@@ -17,13 +17,16 @@ import (
 
 // addUserNet attaches a virtio-net device whose frames go to and come
 // from the user-mode network's NIC (usernet), with the guest address mac.
-func (m *machine) addUserNet(nic io.ReadWriteCloser, mac [6]byte) boot.MMIODevice {
+func (m *machine) addUserNet(nic io.ReadWriteCloser, mac [6]byte) (boot.MMIODevice, error) {
 	m.tap = nic
 	m.nic = virtio.NewNet(nic, mac)
+	if err := m.nic.SetMTU(usernet.MTU); err != nil {
+		return boot.MMIODevice{}, fmt.Errorf("user network: %w", err)
+	}
 	d := m.nextMMIO()
 	m.nicMMIO = virtio.NewMMIO(m.nic, m.gmem, irqFunc(m.irq), d.IRQ)
 	m.virtio = append(m.virtio, m.nicMMIO)
-	return d
+	return d, nil
 }
 
 // randomMAC is a unicast, locally administered address.

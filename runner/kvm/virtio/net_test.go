@@ -2,6 +2,7 @@ package virtio
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"testing"
@@ -184,5 +185,34 @@ func TestNetServeStops(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("Serve waiting for buffers did not return on stop")
+	}
+}
+
+// TestNetMTU: SetMTU offers VIRTIO_NET_F_MTU with the MTU at offset 10
+// of the config, after the MAC; without it neither is there; an MTU no
+// frame buffer holds is refused.
+func TestNetMTU(t *testing.T) {
+	mac := [6]byte{2, 0, 0, 0, 0, 1}
+	plain := NewNet(newFakeTap(), mac)
+	if plain.Features()&netFMTU != 0 || len(plain.Config()) != 6 {
+		t.Errorf("without SetMTU: features %#x, config % x", plain.Features(), plain.Config())
+	}
+	nic := NewNet(newFakeTap(), mac)
+	if err := nic.SetMTU(16384); err != nil {
+		t.Fatal(err)
+	}
+	if nic.Features()&netFMTU == 0 {
+		t.Errorf("features %#x lack VIRTIO_NET_F_MTU", nic.Features())
+	}
+	d := newDriver(t, nic, FeatureVersion1|netFMAC|netFMTU)
+	cfg := make([]byte, 12)
+	d.mmio.Read(regConfig, cfg)
+	if !bytes.Equal(cfg[:6], mac[:]) || binary.LittleEndian.Uint16(cfg[10:]) != 16384 {
+		t.Errorf("config % x, want the MAC and MTU 16384 at 10", cfg)
+	}
+	for _, mtu := range []int{0, 67, MaxMTU + 1} {
+		if err := NewNet(newFakeTap(), mac).SetMTU(mtu); err == nil {
+			t.Errorf("SetMTU(%d) accepted", mtu)
+		}
 	}
 }
