@@ -92,8 +92,8 @@ func (be *Backend) Start(ctx context.Context, b runner.Boot) (runner.Machine, er
 		}
 		e, err := Run(vctx, cfg)
 		if e.FirstEntry > 0 {
-			fmt.Fprintf(b.Verbose, "kvm: first vCPU entry %.2f ms after start; RSS %d KiB, of which guest RAM %d KiB (VMM %d KiB)\n",
-				float64(e.FirstEntry.Microseconds())/1000, e.RSS>>10, e.GuestResident>>10, (e.RSS-e.GuestResident)>>10)
+			fmt.Fprintf(b.Verbose, "kvm: first vCPU entry %.2f ms after start; RSS %d KiB, of which guest RAM %d KiB (VMM %d KiB); VMM file pages %d KiB\n",
+				float64(e.FirstEntry.Microseconds())/1000, e.RSS>>10, e.GuestResident>>10, (e.RSS-e.GuestResident)>>10, fileRSS()>>10)
 		}
 		m.res, m.err = result(e, err)
 	}()
