@@ -2,12 +2,15 @@ package formats
 
 import (
 	"archive/tar"
+	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -41,10 +44,14 @@ const (
 // to write), so the file must stay as it is while the image is in use.
 // The image is reproducible: its times are WithEpoch's.
 func ContainerDisk(rawPath string, opts ...Option) (v1.Image, error) {
-	return containerDiskImage(context.Background(), rawPath, makeOptions(opts))
+	return containerDiskImage(context.Background(), rawPath, makeOptions(opts), "")
 }
 
-func containerDiskImage(ctx context.Context, rawPath string, o options) (v1.Image, error) {
+// containerDiskImage makes the image. With cache set, the layer is
+// compressed once into that file, which the image then reads, rather than
+// compressed again each time its digest, size or content is asked for;
+// the bytes are the same either way.
+func containerDiskImage(ctx context.Context, rawPath string, o options, cache string) (v1.Image, error) {
 	img, err := disk.Open(rawPath)
 	if err != nil {
 		return nil, fmt.Errorf("containerdisk from %s: %w", rawPath, err)
@@ -59,9 +66,14 @@ func containerDiskImage(ctx context.Context, rawPath string, o options) (v1.Imag
 		return nil, fmt.Errorf("containerdisk from %s: a --format dir artifact has no disk image; build a raw one", rawPath)
 	}
 	size := fi.Size()
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
-		return diskTar(ctx, rawPath, size, o.epoch)
-	}, tarball.WithMediaType(types.OCILayer))
+	open := func() (io.ReadCloser, error) { return diskTar(ctx, rawPath, size, o.epoch) }
+	if cache != "" {
+		if err := compressTo(cache, open); err != nil {
+			return nil, fmt.Errorf("containerdisk layer: %w", err)
+		}
+		open = func() (io.ReadCloser, error) { return os.Open(cache) }
+	}
+	layer, err := tarball.LayerFromOpener(open, tarball.WithMediaType(types.OCILayer))
 	if err != nil {
 		return nil, fmt.Errorf("containerdisk layer: %w", err)
 	}
@@ -89,6 +101,37 @@ func containerDiskImage(ctx context.Context, rawPath string, o options) (v1.Imag
 		AnnotationFormat:                   string(ContainerDiskFormat),
 	})
 	return ann.(v1.Image), nil
+}
+
+// compressTo writes the layer that open reads to path, gzip'd as
+// go-containerregistry's tarball layers are (compress/gzip, BestSpeed, no
+// header fields), so that the digest is the one ContainerDisk gives.
+func compressTo(path string, open func() (io.ReadCloser, error)) error {
+	rc, err := open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	zw, err := gzip.NewWriterLevel(bw, gzip.BestSpeed)
+	if err != nil {
+		return err
+	}
+	if _, err := io.CopyBuffer(zw, rc, make([]byte, 1<<20)); err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // diskTar streams the layer: disk/ and disk/disk.img, 107:107.
@@ -126,7 +169,9 @@ func diskTar(ctx context.Context, rawPath string, size int64, epoch time.Time) (
 // skopeo calls oci-archive:, podman load and docker load read): blobs,
 // then index.json and oci-layout, every header with the epoch's time.
 func (o options) containerDisk(ctx context.Context, raw, out string) error {
-	img, err := containerDiskImage(ctx, raw, o)
+	cache := filepath.Join(filepath.Dir(out), "layer.tar.gz")
+	defer os.Remove(cache)
+	img, err := containerDiskImage(ctx, raw, o, cache)
 	if err != nil {
 		return err
 	}
