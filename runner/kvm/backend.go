@@ -88,7 +88,10 @@ func (be *Backend) Start(ctx context.Context, b runner.Boot) (runner.Machine, er
 	go func() {
 		defer close(m.done)
 		if unet != nil {
-			defer unet.Close() // after Run: the NIC is no longer served
+			defer func() {
+				unet.Close() // after Run: the NIC is no longer served
+				fmt.Fprintf(b.Verbose, "kvm: user network: %s\n", unet.NIC().Stats())
+			}()
 		}
 		e, err := Run(vctx, cfg)
 		if e.FirstEntry > 0 {

@@ -23,6 +23,7 @@ func (m *machine) addUserNet(nic io.ReadWriteCloser, mac [6]byte) (boot.MMIODevi
 	if err := m.nic.SetMTU(usernet.MTU); err != nil {
 		return boot.MMIODevice{}, fmt.Errorf("user network: %w", err)
 	}
+	m.nic.OfferTSO() // usernet takes frames up to usernet.MaxTxFrame
 	d := m.nextMMIO()
 	m.nicMMIO = virtio.NewMMIO(m.nic, m.gmem, irqFunc(m.irq), d.IRQ)
 	m.virtio = append(m.virtio, m.nicMMIO)

@@ -1,6 +1,7 @@
 package usernet
 
 import (
+	"fmt"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -24,9 +25,14 @@ const (
 	// buffer (Linux's "big packets"). TCP peers that say a smaller MSS,
 	// as QEMU's guests with 1500, get segments of that size.
 	MTU = 16384
-	// MaxFrame is the longest frame either side may send: Ethernet header,
+	// MaxFrame is the longest frame the gateway sends: Ethernet header,
 	// an 802.1Q tag, MTU.
 	MaxFrame = header.EthernetMinimumSize + 4 + MTU
+	// MaxTxFrame is the longest the guest may send: a TCP segment of up
+	// to 64 KiB that the NIC did not cut to the MTU (TSO; its checksum may
+	// be partial, which the gateway's link, like gvisor-tap-vsock's, does
+	// not check).
+	MaxTxFrame = header.EthernetMinimumSize + 4 + 65535
 	// rxQueue bounds the frames waiting for the guest to take them (2 MiB
 	// of MTU frames at most).
 	rxQueue = 128
@@ -51,8 +57,16 @@ type NIC struct {
 	done     chan struct{}
 	stopOnce sync.Once
 
-	// Counters of frames dropped, for diagnostics and tests.
-	TxDropped, RxDropped atomic.Uint64
+	// Counters, for diagnostics and tests: frames taken from the guest
+	// and queued for it, dropped each way, and the longest the guest sent
+	// (above MaxFrame: TSO at work).
+	TxFrames, RxFrames, TxDropped, RxDropped, TxLongest atomic.Uint64
+}
+
+// Stats says what crossed the NIC, for a log line.
+func (n *NIC) Stats() string {
+	return fmt.Sprintf("%d frames from the guest (longest %d bytes, %d dropped), %d to it (%d dropped)",
+		n.TxFrames.Load(), n.TxLongest.Load(), n.TxDropped.Load(), n.RxFrames.Load(), n.RxDropped.Load())
 }
 
 var _ io.ReadWriteCloser = (*NIC)(nil)
@@ -80,6 +94,10 @@ func (n *NIC) Write(p []byte) (int, error) {
 	default:
 	}
 	frame := p[HdrLen:]
+	n.TxFrames.Add(1)
+	if l := uint64(len(frame)); l > n.TxLongest.Load() {
+		n.TxLongest.Store(l) // one writer: the vCPU that transmits
+	}
 	eth := header.Ethernet(frame)
 	// The netstack copies the payload: p is the device's buffer.
 	pkt := stack.NewPacketBuffer(stack.PacketBufferOptions{
@@ -91,12 +109,12 @@ func (n *NIC) Write(p []byte) (int, error) {
 }
 
 // acceptTx is the hostile-guest filter: a whole Ethernet header, no
-// longer than MaxFrame, from the guest's own address (so the gateway
+// longer than MaxTxFrame, from the guest's own address (so the gateway
 // learns one neighbour, not one per forged address), to the gateway or
 // to broadcast (ARP). Multicast (IPv6 neighbour discovery) has no one
 // to reach here.
 func (n *NIC) acceptTx(p []byte) bool {
-	if len(p) < HdrLen+header.EthernetMinimumSize || len(p) > HdrLen+MaxFrame {
+	if len(p) < HdrLen+header.EthernetMinimumSize || len(p) > HdrLen+MaxTxFrame {
 		return false
 	}
 	eth := header.Ethernet(p[HdrLen:])
@@ -131,6 +149,7 @@ func (n *NIC) DeliverNetworkPacket(_ tcpip.NetworkProtocolNumber, pkt *stack.Pac
 	}
 	select {
 	case n.rx <- frame:
+		n.RxFrames.Add(1)
 		return
 	case <-n.done:
 		return
@@ -140,6 +159,7 @@ func (n *NIC) DeliverNetworkPacket(_ tcpip.NetworkProtocolNumber, pkt *stack.Pac
 	defer t.Stop()
 	select {
 	case n.rx <- frame:
+		n.RxFrames.Add(1)
 	case <-n.done:
 	case <-t.C:
 		n.RxDropped.Add(1)

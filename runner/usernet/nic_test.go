@@ -37,13 +37,13 @@ func TestNICDrops(t *testing.T) {
 		{"empty", nil, true},
 		{"header only", make([]byte, HdrLen), true},
 		{"short ethernet header", frame(GatewayMAC, guestMAC, 0x0800, nil)[:HdrLen+13], true},
-		{"longer than any frame", frame(GatewayMAC, guestMAC, 0x0800, make([]byte, MTU+5)), true},
+		{"longer than any frame", frame(GatewayMAC, guestMAC, 0x0800, make([]byte, 65535+5)), true},
 		{"forged source", frame(GatewayMAC, other, 0x0806, arpPayload), true},
 		{"to another host", frame(other, guestMAC, 0x0800, make([]byte, 20)), true},
 		{"multicast", frame([6]byte{0x33, 0x33, 0, 0, 0, 1}, guestMAC, 0x86dd, make([]byte, 40)), true},
 		{"to the gateway", frame(GatewayMAC, guestMAC, 0x0800, make([]byte, 20)), false},
 		{"broadcast", frame(broadcast, guestMAC, 0x0806, arpPayload), false},
-		{"longest frame", frame(GatewayMAC, guestMAC, 0x0800, make([]byte, MTU+4)), false},
+		{"longest frame (TSO)", frame(GatewayMAC, guestMAC, 0x0800, make([]byte, 65535+4)), false},
 	} {
 		before := nic.TxDropped.Load()
 		k, err := nic.Write(tt.p)

@@ -189,7 +189,8 @@ func TestNetServeStops(t *testing.T) {
 }
 
 // TestNetMTU: SetMTU offers VIRTIO_NET_F_MTU with the MTU at offset 10
-// of the config, after the MAC; without it neither is there; an MTU no
+// of the config, after the MAC; without it neither is there; OfferTSO
+// adds CSUM and HOST_TSO4 and a frame holds a 64 KiB segment; an MTU no
 // frame buffer holds is refused.
 func TestNetMTU(t *testing.T) {
 	mac := [6]byte{2, 0, 0, 0, 0, 1}
@@ -209,6 +210,16 @@ func TestNetMTU(t *testing.T) {
 	d.mmio.Read(regConfig, cfg)
 	if !bytes.Equal(cfg[:6], mac[:]) || binary.LittleEndian.Uint16(cfg[10:]) != 16384 {
 		t.Errorf("config % x, want the MAC and MTU 16384 at 10", cfg)
+	}
+	if nic.Features()&(netFCsum|netFHostTSO4) != 0 {
+		t.Errorf("features %#x offer TSO unasked", nic.Features())
+	}
+	nic.OfferTSO()
+	if nic.Features()&(netFCsum|netFHostTSO4) != netFCsum|netFHostTSO4 {
+		t.Errorf("features %#x lack CSUM and HOST_TSO4 after OfferTSO", nic.Features())
+	}
+	if MaxMTU < 65535 || maxFrame < NetHdrLen+14+65535 {
+		t.Errorf("maxFrame %d holds no 64 KiB TSO frame", maxFrame)
 	}
 	for _, mtu := range []int{0, 67, MaxMTU + 1} {
 		if err := NewNet(newFakeTap(), mac).SetMTU(mtu); err == nil {
