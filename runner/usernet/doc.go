@@ -19,7 +19,7 @@
 // the netstack. Close releases them.
 //
 // The guest is not trusted: every frame it sends is bounded (Ethernet
-// header to MTU plus header), must come from its own MAC address and go
+// header to a 64 KiB TSO segment), must come from its own MAC address and go
 // to the gateway or to broadcast, or it is dropped. Frames towards the
 // guest queue up to a bound (rxQueue) and are dropped after a short wait
 // when a guest stops taking them, as a wire would.
