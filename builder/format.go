@@ -44,7 +44,7 @@ func (o *options) write(ctx context.Context, dest string, a disk.Artifact, workD
 	if err := o.writeImage(ctx, raw, a, opts...); err != nil {
 		return err
 	}
-	return formats.Convert(ctx, o.format, raw, dest, formats.WithEpoch(o.epoch))
+	return formats.Convert(ctx, o.format, raw, dest, formats.WithEpoch(o.epoch), formats.WithTempDir(workDir))
 }
 
 func (o *options) writeImage(ctx context.Context, dest string, a disk.Artifact, opts ...disk.Option) error {

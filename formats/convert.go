@@ -26,7 +26,7 @@ func Convert(ctx context.Context, f Format, raw, out string, opts ...Option) err
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("converting to %s: %s is not a regular file", f, raw)
 	}
-	err = writeAtomically(out, func(tmp string) error {
+	err = writeAtomically(out, o.tempDir, func(tmp string) error {
 		switch f {
 		case QCOW2:
 			return o.qcow2(ctx, raw, tmp)
@@ -81,14 +81,17 @@ func lookTool(name string, f Format, pkg string) error {
 }
 
 // writeAtomically runs write with a path in a new temporary directory
-// beside out, whose base name is always "disk" plus out's extension
-// (formats record their own file name: VMDK's descriptor does), then
-// renames the result to out. It replaces only a regular file.
-func writeAtomically(out string, write func(tmp string) error) (err error) {
+// in tempDir (default: beside out), whose base name is always "disk" plus
+// out's extension (formats record their own file name: VMDK's descriptor
+// does), then renames the result to out. It replaces only a regular file.
+func writeAtomically(out, tempDir string, write func(tmp string) error) (err error) {
 	if err := replaceable(out); err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")
+	if tempDir == "" {
+		tempDir = filepath.Dir(out)
+	}
+	dir, err := os.MkdirTemp(tempDir, "."+filepath.Base(out)+".*.tmp")
 	if err != nil {
 		return err
 	}

@@ -321,3 +321,29 @@ func sameSparse(t *testing.T, a, b string) {
 		}
 	}
 }
+
+// TestConvertLeavesNothing: a conversion that fails (here: cancelled)
+// leaves neither the output nor its temporary directory; WithTempDir
+// puts the temporary directory where it is told.
+func TestConvertLeavesNothing(t *testing.T) {
+	raw := build(t, formats.Raw)
+	for _, f := range []formats.Format{formats.GCE, formats.VHD, formats.ContainerDiskFormat, formats.QCOW2} {
+		if f == formats.QCOW2 {
+			if _, err := exec.LookPath("qemu-img"); err != nil {
+				continue
+			}
+		}
+		dir, work := t.TempDir(), t.TempDir()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err := formats.Convert(ctx, f, raw, filepath.Join(dir, "pod."+string(f)), formats.WithTempDir(work))
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%s, cancelled: %v, want context.Canceled", f, err)
+		}
+		for _, d := range []string{dir, work} {
+			if ents, _ := os.ReadDir(d); len(ents) != 0 {
+				t.Errorf("%s, cancelled, left %v in %s", f, ents, d)
+			}
+		}
+	}
+}

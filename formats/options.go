@@ -1,9 +1,6 @@
 package formats
 
-import (
-	"io"
-	"time"
-)
+import "time"
 
 // Option configures Convert and ContainerDisk.
 type Option func(*options)
@@ -12,8 +9,7 @@ type options struct {
 	epoch    time.Time
 	qemuImg  string
 	syslinux string
-	warn     func(string)
-	progress io.Writer
+	tempDir  string
 }
 
 func makeOptions(opts []Option) options {
@@ -21,8 +17,6 @@ func makeOptions(opts []Option) options {
 		epoch:    time.Unix(0, 0).UTC(),
 		qemuImg:  "qemu-img",
 		syslinux: "syslinux",
-		warn:     func(string) {},
-		progress: io.Discard,
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -40,3 +34,9 @@ func WithQEMUImg(path string) Option { return func(o *options) { o.qemuImg = pat
 
 // WithSyslinux runs this syslinux installer (default: syslinux on $PATH).
 func WithSyslinux(path string) Option { return func(o *options) { o.syslinux = path } }
+
+// WithTempDir writes the output in a directory made in dir and renames it
+// into place when complete (default: beside the output). dir must be on
+// the output's file system; a builder passes its locked scratch directory,
+// so that what a killed build leaves is swept with it.
+func WithTempDir(dir string) Option { return func(o *options) { o.tempDir = dir } }
