@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -349,5 +350,28 @@ func TestCloseReleases(t *testing.T) {
 		t.Errorf("the host port is still held after Close: %v", err)
 	} else {
 		l2.Close()
+	}
+}
+
+// TestCloseLeavesNothing: after Close, the goroutines the network started
+// (netstack, DNS servers, relays) have ended; a VMM in a long-lived
+// process (hyperd's shim) runs one network per VM.
+func TestCloseLeavesNothing(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for range 3 {
+		host := freePort(t, "tcp")
+		n, err := New(Config{MAC: guestMAC, Ports: []contract.Port{{Host: host, Guest: 80}, {Host: host, Guest: 53, Protocol: "udp"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Close()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if after := runtime.NumGoroutine(); after > before {
+		buf := make([]byte, 1<<20)
+		t.Errorf("%d goroutines before, %d after three networks closed:\n%s", before, after, buf[:runtime.Stack(buf, true)])
 	}
 }
