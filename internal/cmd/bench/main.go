@@ -48,7 +48,7 @@ type bench struct {
 func main() {
 	out := flag.String("o", "bench/results.json", "write the results here as JSON")
 	runs := flag.Int("runs", 3, "repeat each timing this many times and keep the median")
-	only := flag.String("only", "", "run only these steps, comma-separated (ext4, flatten, build, boot, vmm, net, hyperstart, hyperd, formats)")
+	only := flag.String("only", "", "run only these steps, comma-separated (ext4, flatten, build, boot, vmm, net, hyperstart, hyperd, formats, disk)")
 	flag.Parse()
 	repo, _ := os.Getwd()
 	work, err := os.MkdirTemp("", "hyper-bench-")
@@ -71,6 +71,7 @@ func main() {
 		{"hyperstart", b.hyperstart},
 		{"hyperd", b.hyperd},
 		{"formats", b.formats},
+		{"disk", b.disk},
 	} {
 		if *only != "" && !slices.Contains(strings.Split(*only, ","), step.name) {
 			continue

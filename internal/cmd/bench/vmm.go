@@ -16,7 +16,7 @@ func (b *bench) vmm() error {
 		return fmt.Errorf("qemu-system-x86_64 not installed (make deps)")
 	}
 	cmd := exec.Command("go", "test", "-count=1", "-run", "Nested", "-v", "./runner/kvm/")
-	cmd.Env = append(os.Environ(), "HYPER_NESTED=1", "HYPER_NESTED_NETBENCH=1")
+	cmd.Env = append(os.Environ(), "HYPER_NESTED=1", "HYPER_NESTED_NETBENCH=1", "HYPER_NESTED_DISKBENCH=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("nested KVM tests: %v: %s", err, lastLine(string(out)))
@@ -53,6 +53,14 @@ func (b *bench) vmm() error {
 	}
 	if v, ok := num(`nested web: host to guest HTTP throughput ([\d.]+) MiB/s`); ok {
 		b.add(Row{Area: "vmm (nested, TCG)", What: "host→guest HTTP 16 MiB through a published port", Value: v, Unit: "MiB/s"})
+	}
+	// TestNestedDiskBench (HYPER_NESTED_DISKBENCH): the pod of step disk
+	// on --backend kvm.
+	if v, ok := diskRate(string(out), "write"); ok {
+		b.add(Row{Area: "disk (kvm, nested TCG)", What: "data disk write, 64 MiB O_DIRECT + fsync", Value: v, Unit: "MiB/s"})
+	}
+	if v, ok := diskRate(string(out), "read"); ok {
+		b.add(Row{Area: "disk (kvm, nested TCG)", What: "data disk read, 4 × 64 MiB O_DIRECT", Value: v, Unit: "MiB/s"})
 	}
 	if v, ok := num(`nested web: VMM beyond guest RAM with the network running (\d+) KiB`); ok {
 		b.add(Row{Area: "vmm (nested, TCG)", What: "VMM RSS beyond guest RAM, network running", Value: v / 1024, Unit: "MiB", Goal: "≤ 10 MiB"})
