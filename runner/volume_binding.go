@@ -20,8 +20,13 @@ type VolumeBinding struct {
 	ReadOnly bool
 }
 
+// String is b as -v takes it: NAME=PATH[:ro] for a volume's name,
+// PATH:TARGET[:ro] for a container path.
 func (b VolumeBinding) String() string {
-	s := b.Path + ":" + b.Target
+	s := b.Target + "=" + b.Path
+	if strings.HasPrefix(b.Target, "/") {
+		s = b.Path + ":" + b.Target
+	}
 	if b.ReadOnly {
 		s += ":ro"
 	}
@@ -34,8 +39,10 @@ func (b VolumeBinding) String() string {
 //	HOSTPATH:TARGET[:ro|:rw]   Docker's form; TARGET is a volume's name or
 //	                           the container path it is mounted at
 //
-// NAME=PATH is recognised by a volume name before the first '='; anything else is Docker's form, split from
-// the right, so that HOSTPATH may hold ':' and '='.
+// NAME=PATH is recognised by a volume name before the first '='; anything
+// else is Docker's form, split from the right, so that HOSTPATH may hold
+// ':' and '=' (but a HOSTPATH that starts with a volume name and '=' reads
+// as NAME=PATH: write ./ before it).
 func ParseVolumeBinding(s string) (VolumeBinding, error) {
 	bad := func(why string) (VolumeBinding, error) {
 		return VolumeBinding{}, fmt.Errorf("-v %q: %s; write NAME=PATH or HOSTPATH:TARGET[:ro]: %w", s, why, ErrBadVolume)

@@ -2,6 +2,8 @@ package runner
 
 import (
 	"errors"
+	"path"
+	"strings"
 	"testing"
 )
 
@@ -30,4 +32,38 @@ func TestParseVolumeBinding(t *testing.T) {
 			t.Errorf("ParseVolumeBinding(%q) = %+v, %v; want ErrBadVolume", in, got, err)
 		}
 	}
+}
+
+// FuzzParseVolumeBinding: any -v value either fails with ErrBadVolume or
+// gives a binding with a host path, a target that is a volume name or a
+// clean absolute path, and a String that parses back to it.
+func FuzzParseVolumeBinding(f *testing.F) {
+	for _, s := range []string{"data=./d.ext4", "./src:/src:ro", "/a:b=c:/x", "data=x:ro", "x:y:z:rw", ":", "=", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b, err := ParseVolumeBinding(s)
+		if err != nil {
+			if !errors.Is(err, ErrBadVolume) {
+				t.Fatalf("ParseVolumeBinding(%q) = %v, not ErrBadVolume", s, err)
+			}
+			return
+		}
+		if b.Path == "" || b.Target == "" {
+			t.Fatalf("ParseVolumeBinding(%q) = %+v: empty part", s, b)
+		}
+		if b.Target[0] == '/' {
+			if path.Clean(b.Target) != b.Target {
+				t.Fatalf("ParseVolumeBinding(%q): target %q not clean", s, b.Target)
+			}
+		} else if !isVolumeName(b.Target) {
+			t.Fatalf("ParseVolumeBinding(%q): target %q is not a volume name", s, b.Target)
+		}
+		name, _, hasEq := strings.Cut(b.Path, "=")
+		if b.Target[0] != '/' || !(hasEq && isVolumeName(name)) {
+			if again, err := ParseVolumeBinding(b.String()); err != nil || again != b {
+				t.Fatalf("ParseVolumeBinding(%q) = %+v; its String %q gives %+v, %v", s, b, b.String(), again, err)
+			}
+		}
+	})
 }
