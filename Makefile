@@ -53,7 +53,7 @@ test-go:
 fuzz:
 	GO=$(GO) FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
 
-## test-kvm: the KVM backend booting a pod, with exec and logs through its agent, web.hcl's published port and a host directory shared both ways, under nested virtualization (needs QEMU)
+## test-kvm: the KVM backend booting a pod, with exec and logs through its agent, web.hcl's published port, a host directory shared both ways and a data volume across reboots, under nested virtualization (needs QEMU)
 test-kvm:
 	@if command -v qemu-system-x86_64 >/dev/null; then \
 		HYPER_NESTED=1 $(GO) test -count=1 -run 'Nested' -v ./runner/kvm/ 2>&1 | tail -40; \
