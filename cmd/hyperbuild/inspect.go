@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hyperbuild/hyper/contract"
 	"github.com/hyperbuild/hyper/disk"
 	"github.com/hyperbuild/hyper/formats"
 	"github.com/hyperbuild/hyper/internal/units"
@@ -62,6 +63,9 @@ command line) and each container's image and digest.`,
 				// Where it listens: contract.DefaultPortAddress unless the pod file says.
 				fmt.Fprintf(stdout, "port:      %s\n", p)
 			}
+			for _, v := range m.Volumes {
+				fmt.Fprintf(stdout, "volume:    %s\n", volumeLine(v, args[0]))
+			}
 			for _, p := range parts {
 				fmt.Fprintf(stdout, "partition: %d %-10s %-16s at %s, %s\n", p.Index, p.Name, typeName(p.Type), units.Human(p.Start), units.Human(p.Size))
 			}
@@ -70,6 +74,25 @@ command line) and each container's image and digest.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	return cmd
+}
+
+// volumeLine says what a volume is and, for a disk, where its data disk
+// is by default.
+func volumeLine(v contract.Volume, artifact string) string {
+	switch v.Type {
+	case contract.VolumeDisk:
+		return fmt.Sprintf("%s disk %s, data disk %s (or hyperboot -v %s=PATH)", v.Name, units.Human(v.SizeBytes), disk.DataDiskPath(artifact, v.Name), v.Name)
+	case contract.VolumeHost:
+		ro := ""
+		if v.ReadOnly {
+			ro = " read-only"
+		}
+		return fmt.Sprintf("%s host%s, bound with hyperboot -v DIR:%s", v.Name, ro, v.Name)
+	}
+	if v.SizeBytes > 0 {
+		return fmt.Sprintf("%s tmpfs %s", v.Name, units.Human(v.SizeBytes))
+	}
+	return v.Name + " tmpfs"
 }
 
 func short(h string) string {
