@@ -38,4 +38,10 @@
 // The directory format (WriteDir) holds the same files side by side
 // (bzImage, initrd.img, pod.ext4, cmdline, manifest.json) for people who
 // boot with qemu -kernel; Open reads both.
+//
+// A disk volume's data disk is not part of the artifact: it is a plain
+// ext4 image with a journal beside it (DataDiskPath: web.img ->
+// web.data.ext4), made by CreateDataDisk (exactly the volume's size,
+// seeded from a directory with WriteSeedTar, linked into place only when
+// whole) and checked by CheckDataDisk before a run.
 package disk

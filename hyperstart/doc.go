@@ -25,6 +25,13 @@
 // as a shell would (exit 125, 126 or 127). PID, network, IPC, UTS and user
 // namespaces are the VM's own and shared by all containers.
 //
+// The pod's volumes are mounted once, on /run/hyper/volumes/NAME, before
+// any container starts: a tmpfs, a data disk (the virtio disk whose
+// serial is the volume's name: FindBySerials, DataDiskPlan; made
+// read-only and unmounted at shutdown, so a graceful stop leaves it
+// clean), or a host directory over 9P; each container's plan binds the
+// ones it mounts.
+//
 // PID 1 itself owns the only wait4(-1) loop (Reaper), so orphans of any
 // container are reaped and each container's exit status reaches the
 // Supervisor. It restarts containers by policy (never, on-failure,
