@@ -44,6 +44,12 @@
 //     (internal/scratch: locked by its owner, so that the next Run
 //     removes one that a killed hyperboot left behind);
 //     the disk is the whole image file (or the dir's pod.ext4), read-only;
+//   - the pod's disk and host volumes are bound (Config.Volumes, parsed by
+//     ParseVolumeBinding from -v; a disk volume by default to the data
+//     disk beside the artifact): each data disk opened, flocked for the
+//     run (ErrVolumeBusy when another pod holds it) and checked (ext4,
+//     the volume's size; ErrBadVolume), then handed to the backend as
+//     Boot.DataDisks, the directories as Boot.Shares;
 //   - Choose picks the backend: "auto" takes kvm when it is registered,
 //     its Available (KVMUsable: a real test guest, not just an open
 //     /dev/kvm) and its Check(boot) pass, else qemu; it says which and why
