@@ -1,6 +1,8 @@
 package disk
 
 import (
+	"archive/tar"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -44,9 +46,10 @@ func dataDiskOptions(v contract.Volume, epoch time.Time) []ext4.Option {
 }
 
 // WriteDataDisk writes the data disk of volume v to f (a new, empty
-// file): an ext4 image of exactly v.SizeBytes with a journal, holding the
-// files of v.Seed when it has one (owned by root, times set to epoch). It
-// reads the seed with ReadSeed's rules.
+// file): an ext4 image of exactly v.SizeBytes with a journal, its top
+// directory mode 0777 (as a tmpfs volume's), holding the files of v.Seed
+// when it has one (read with WriteSeedTar: owned by root, times set to
+// epoch).
 func WriteDataDisk(f *os.File, v contract.Volume, epoch time.Time) error {
 	if v.Type != contract.VolumeDisk {
 		return fmt.Errorf("volume %q: a %s volume has no data disk: %w", v.Name, v.Type, ErrBadInput)
@@ -56,6 +59,11 @@ func WriteDataDisk(f *os.File, v contract.Volume, epoch time.Time) error {
 	}
 	w, err := ext4.NewWriter(f, dataDiskOptions(v, epoch)...)
 	if err != nil {
+		return fmt.Errorf("data disk %q: %w", v.Name, err)
+	}
+	// The top directory is open to every user, as a tmpfs volume's is, so
+	// that a container that does not run as root can write there too.
+	if err := w.AddTar("", rootDirTar(epoch)); err != nil {
 		return fmt.Errorf("data disk %q: %w", v.Name, err)
 	}
 	if v.Seed != "" {
@@ -75,6 +83,15 @@ func WriteDataDisk(f *os.File, v contract.Volume, epoch time.Time) error {
 		return fmt.Errorf("data disk %q: %w", v.Name, err)
 	}
 	return nil
+}
+
+// rootDirTar is a tar of one entry: the top directory, mode 0777.
+func rootDirTar(epoch time.Time) io.Reader {
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	tw.WriteHeader(&tar.Header{Name: "./", Typeflag: tar.TypeDir, Mode: 0o777, ModTime: epoch, Format: tar.FormatPAX})
+	tw.Close()
+	return &b
 }
 
 func seedError(v contract.Volume, err error) error {

@@ -58,6 +58,10 @@ func TestCreateDataDisk(t *testing.T) {
 		if err != nil || string(out) != "hello\n" {
 			t.Errorf("debugfs cat = %q, %v", out, err)
 		}
+		out, _ = exec.Command(debugfs, "-R", "stat /", path).Output()
+		if !strings.Contains(string(out), "Mode:  0777") {
+			t.Errorf("the top directory is not 0777:\n%s", out)
+		}
 		out, _ = exec.Command(debugfs, "-R", "stat /link", path).Output()
 		if !strings.Contains(string(out), "sub/hello.txt") {
 			t.Errorf("link not kept as a symlink:\n%s", out)
