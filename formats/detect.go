@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"io"
 	"os"
+	"syscall"
 )
 
 // Detect says which converted format the file at path is in, by its
@@ -15,7 +16,12 @@ import (
 // (containerdisk). It reads only headers. ok is false for anything else,
 // a raw image included (disk.Open reads those).
 func Detect(path string) (f Format, ok bool) {
-	file, err := os.Open(path)
+	// Never open a fifo or a device: opening a fifo blocks until a
+	// writer comes. O_NONBLOCK covers a file swapped in after the Stat.
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		return "", false
+	}
+	file, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return "", false
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -235,6 +236,21 @@ func TestDetectOthers(t *testing.T) {
 	}
 	if f, ok := formats.Detect(d); ok {
 		t.Errorf("Detect(a directory) = %q", f)
+	}
+	// A fifo is not opened (that would block until a writer came).
+	fifo := filepath.Join(d, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan bool)
+	go func() { _, ok := formats.Detect(fifo); done <- ok }()
+	select {
+	case ok := <-done:
+		if ok {
+			t.Error("Detect(a fifo) = true")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Detect(a fifo) blocks")
 	}
 }
 
