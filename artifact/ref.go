@@ -28,3 +28,9 @@ func LooksLikeRef(s string) bool {
 	last := rest[strings.LastIndex(rest, "/")+1:]
 	return strings.Contains(last, ":") || strings.Contains(rest, "@sha256:")
 }
+
+// CheckRef checks that ref is a registry reference Push and Pull take.
+func CheckRef(ref string) error {
+	_, err := makeOptions().parseRef(ref)
+	return err
+}

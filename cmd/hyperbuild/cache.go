@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,39 +19,41 @@ import (
 func newCache(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "cache",
-		Short: "List, remove or prune cached image blobs",
-		Long: `The cache holds image blobs by digest (verified on write and on read) under
-$HYPER_CACHE, by default the user cache directory's hyper/. A warm cache
-makes a rebuild need no network at all.`,
+		Short: "List cached kernels, artifacts and image blobs; remove or prune blobs",
+		Long: `The cache holds image blobs by digest (verified on write and on read), the
+hyperkernels (built here or pulled) and pulled artifacts under $HYPER_CACHE,
+by default the user cache directory's hyper/. A warm cache makes a rebuild
+need no network at all. rm and prune remove image blobs.`,
 		Example: `  hyperbuild cache ls
   hyperbuild cache rm sha256:4f1c
   hyperbuild cache prune`,
 	}
+	var asJSON bool
 	ls := &cobra.Command{
-		Use:     "ls",
-		Short:   "List cached blobs",
-		Example: `  hyperbuild cache ls`,
-		Args:    cobra.NoArgs,
+		Use:   "ls",
+		Short: "List cached kernels, pulled artifacts and image blobs",
+		Long: `ls lists the kernels in the cache (built here, or pulled from a kernel image,
+with where each came from; "current" marks the one a build uses), the
+artifacts hyperboot REF and hyperbuild pull fetched, and the image blobs.`,
+		Example: `  hyperbuild cache ls
+  hyperbuild cache ls --json | jq '.kernels[] | .origin'`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := layers.OpenCache("")
 			if err != nil {
 				return err
 			}
-			entries, err := c.List()
+			l, err := listCache(c)
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "KIND\tDIGEST\tSIZE\tLAST USED")
-			var total int64
-			for _, e := range entries {
-				total += e.Size
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Kind, e.Digest, units.Human(e.Size), e.Used.Format("2006-01-02 15:04"))
+			if asJSON {
+				return writeJSON(stdout, l)
 			}
-			fmt.Fprintf(tw, "total\t%d entries\t%s\t\n", len(entries), units.Human(total))
-			return tw.Flush()
+			return l.print(stdout)
 		},
 	}
+	ls.Flags().BoolVar(&asJSON, "json", false, "print as JSON: kernels, pulled, blobs")
 	var olderThan time.Duration
 	prune := &cobra.Command{
 		Use:   "prune",

@@ -89,6 +89,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		quiet    bool
 		force    bool
 		sb       sbomFlags
+		pf       publishFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "hyperbuild POD.hcl|POD.json -o OUT.img",
@@ -156,6 +157,9 @@ killed build left is removed by the next build in that directory.`,
 			if err := checkStdout(out, stdout); err != nil {
 				return err
 			}
+			if err := pf.check(out, f); err != nil {
+				return err
+			}
 			free, err := units.ParseSize(diskFree)
 			if err != nil {
 				return cli.Usage(fmt.Errorf("--disk-free: %w", err))
@@ -178,6 +182,7 @@ killed build left is removed by the next build in that directory.`,
 			if !quiet {
 				opts = append(opts, builder.WithProgress(stderr, cli.IsTTY(stderr)))
 			}
+			opts = append(opts, pf.options()...)
 			sbOpts, err := sb.options(cmd)
 			if err != nil {
 				return err
@@ -199,13 +204,14 @@ killed build left is removed by the next build in that directory.`,
 					where, res.Format, units.Human(res.Size), res.Elapsed.Seconds(), res.Pod.Name, len(res.Pod.Containers))
 			}
 			sb.report(stderr, quiet)
-			return nil
+			return pf.finish(cmd.Context(), res, insecure, stdout, stderr, quiet)
 		},
 	}
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
 	sf.register(cmd)
 	sb.register(cmd)
+	pf.register(cmd.Flags())
 	fl := cmd.Flags()
 	fl.StringVarP(&out, "output", "o", "", "write the artifact here: a new path or a previous artifact (a file; a directory with --format dir; - streams a raw image to standard output)")
 	fl.BoolVar(&force, "force", false, "let -o replace a regular file that is not a previous artifact")
@@ -215,7 +221,7 @@ killed build left is removed by the next build in that directory.`,
 	fl.StringVar(&diskFree, "disk-free", "1MiB", "free space to leave in the pod filesystem")
 	fl.StringArrayVar(&insecure, "insecure-registry", nil, "allow plain HTTP to this registry host (localhost is always allowed)")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
-	cmd.AddCommand(newValidate(stdout, stderr), newInspect(stdout), newMkfs(stdout, stderr), newKernel(stdout, stderr), newCache(stdout), newFmt(stdout, stderr))
+	cmd.AddCommand(newValidate(stdout, stderr), newInspect(stdout), newMkfs(stdout, stderr), newKernel(stdout, stderr), newCache(stdout), newFmt(stdout, stderr), newPush(stdout, stderr), newPull(stdout, stderr))
 	completions(cmd)
 	cli.Teach(cmd)
 	return cmd

@@ -49,5 +49,8 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 	for k, v := range daemonCommands() {
 		cmds[k] = v
 	}
+	for k, v := range registryCommands() {
+		cmds[k] = v
+	}
 	return cmds
 }
