@@ -23,6 +23,9 @@ const example = `  # Boot a pod; its output is shown, its exit status is hyperbo
   # Publish guest port 80 on host port 8080, give it 2 CPUs and 512 MiB
   hyperboot -p 8080:80 --cpus 2 --memory 512MiB web.img
 
+  # Boot an artifact that hyperbuild push put in a registry
+  hyperboot registry.example.com/pods/web@sha256:...
+
   # Keep a disk volume's data on another disk; share a host directory
   hyperboot -v data=./data.ext4 -v ./src:/src:ro app.img
 
@@ -37,7 +40,7 @@ const example = `  # Boot a pod; its output is shown, its exit status is hyperbo
 func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	var f bootFlags
 	cmd := &cobra.Command{
-		Use:   "hyperboot OUT.img|DIR",
+		Use:   "hyperboot OUT.img|DIR|REF",
 		Short: "Boot a hyper artifact like docker run",
 		Long: `hyperboot boots an artifact built by hyperbuild (a raw image, or a --format dir
 directory): the containers' stdout is hyperboot's stdout, their stderr its
@@ -45,6 +48,10 @@ stderr (prefixed "NAME | " when the pod has several containers), and
 hyperstart's, the kernel's and hyperboot's own messages go to stderr too;
 Ctrl-C stops the pod gracefully (each container's stop signal, then SIGKILL
 after its stop timeout); nothing is left running afterwards.
+
+REF, a registry reference such as registry.example.com/pods/web@sha256:...
+(what hyperbuild push printed), is pulled into the cache, verified, and
+booted; a pinned reference that the cache holds boots without the network.
 
 Backends: kvm (the built-in pure-Go VMM, needs /dev/kvm) and qemu
 (qemu-system-x86_64, with KVM when usable, else software emulation).
@@ -87,8 +94,12 @@ and inspect. A file named like a command boots with a path: hyperboot ./ps.`,
 			if f.verbose {
 				opts.Verbose = stderr
 			}
+			path, err := resolveArtifact(cmd.Context(), args[0], stderr)
+			if err != nil {
+				return &cli.ExitError{Status: cli.StatusBootError, Err: err}
+			}
 			podAttached.Store(true)
-			status, err := runner.Run(cmd.Context(), args[0], opts)
+			status, err := runner.Run(cmd.Context(), path, opts)
 			if err != nil {
 				return &cli.ExitError{Status: cli.StatusBootError, Err: err}
 			}
