@@ -86,6 +86,7 @@ func (o *options) buildInto(ctx context.Context, key, final string) (err error) 
 
 	start := time.Now()
 	r := &recipe{src: filepath.Join(work, "src"), out: filepath.Join(work, "out"), log: log, progress: o.progress, jobs: o.jobs}
+	r.total = o.recordedObjects()
 	steps := []struct {
 		name string
 		run  func(context.Context) error

@@ -17,7 +17,16 @@
 // the first. The entry records its bzImage's sha256 (bzImage.sha256); a
 // cached bzImage that no longer matches it is refused by Cached
 // (ErrCacheCorrupt) and rebuilt by Build, with a warning (WithWarnings).
-// Cached returns the entry or ErrNotBuilt without building.
+// Cached returns the entry or ErrNotBuilt without building. The build's
+// progress counts compiled objects against a total: the count a previous
+// build of the same fragment recorded (objects), else estimateObjects'
+// reading of the configured tree's Makefiles, shown as ~N.
+//
+// Pulled kernels (package artifact: a hyperkernel pushed as an OCI
+// artifact) are adopted by Adopt into kernel/image-HEX/, HEX the image
+// manifest's digest, with the same files plus origin (the pinned
+// reference); ImageEntry finds one, List lists every entry with its
+// origin.
 //
 // FromFile accepts a bring-your-own bzImage after checking its header and
 // its configuration: the one it embeds (CONFIG_IKCONFIG, read from the

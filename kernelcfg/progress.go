@@ -24,7 +24,11 @@ type progress struct {
 	start   time.Time
 	last    time.Time // of the last line printed
 	objects int
-	part    []byte
+	// total is the number of objects to compile when known: exact
+	// (recorded by a previous build) or, when estimated, shown as ~N.
+	total     int
+	estimated bool
+	part      []byte
 }
 
 func newProgress(w io.Writer) *progress {
@@ -80,7 +84,7 @@ func (p *progress) report(final bool) {
 		if !final && t.Sub(p.last) < 200*time.Millisecond {
 			return
 		}
-		fmt.Fprintf(p.w, "\rkernel: %d objects compiled (%s)", p.objects, t.Sub(p.start).Round(time.Second))
+		fmt.Fprintf(p.w, "\rkernel: %s compiled (%s)", p.count(), t.Sub(p.start).Round(time.Second))
 		if final {
 			fmt.Fprintln(p.w)
 		}
@@ -88,9 +92,21 @@ func (p *progress) report(final bool) {
 		return
 	}
 	if final || t.Sub(p.last) >= progressEvery {
-		fmt.Fprintf(p.w, "kernel: %d objects compiled (%s)\n", p.objects, t.Sub(p.start).Round(time.Second))
+		fmt.Fprintf(p.w, "kernel: %s compiled (%s)\n", p.count(), t.Sub(p.start).Round(time.Second))
 		p.last = t
 	}
+}
+
+// count is "812/1190 objects", "812/~1190 objects" for an estimate,
+// or "812 objects" without a total (or past an estimate).
+func (p *progress) count() string {
+	switch {
+	case p.total <= 0 || p.estimated && p.objects > p.total:
+		return fmt.Sprintf("%d objects", p.objects)
+	case p.estimated:
+		return fmt.Sprintf("%d/~%d objects", p.objects, p.total)
+	}
+	return fmt.Sprintf("%d/%d objects", p.objects, p.total)
 }
 
 // Close prints the final count.

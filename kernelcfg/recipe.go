@@ -31,6 +31,11 @@ type recipe struct {
 	log      io.Writer // everything make prints
 	progress io.Writer
 	jobs     int
+	// total is the objects to compile (0: unknown), estimated says it
+	// is estimateObjects' guess; compiled is what compile counted.
+	total     int
+	estimated bool
+	compiled  int
 }
 
 func (r *recipe) extract(ctx context.Context, tarball string) error {
@@ -79,15 +84,20 @@ func (r *recipe) configure(ctx context.Context) error {
 	if err := Check(final, Settings()); err != nil {
 		return fmt.Errorf("configuring kernel: %w", err)
 	}
+	if r.total == 0 {
+		r.total, r.estimated = estimateObjects(r.src, final), true
+	}
 	return nil
 }
 
 func (r *recipe) compile(ctx context.Context) error {
 	p := newProgress(r.progress)
+	p.total, p.estimated = r.total, r.estimated
 	defer p.Close()
 	if err := r.make(ctx, io.MultiWriter(r.log, p), fmt.Sprintf("-j%d", r.jobs), "bzImage"); err != nil {
 		return fmt.Errorf("compiling kernel: %w", err)
 	}
+	r.compiled = p.objects
 	return nil
 }
 
@@ -111,6 +121,7 @@ func (r *recipe) collect(ctx context.Context) error {
 	files := map[string]string{
 		fileVersion:  strings.TrimSpace(release.String()) + "\n",
 		fileFragment: Fragment(),
+		fileObjects:  fmt.Sprintf("%d\n", r.compiled),
 	}
 	for name, text := range files {
 		if err := os.WriteFile(filepath.Join(r.out, name), []byte(text), 0o644); err != nil {
