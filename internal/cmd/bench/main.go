@@ -48,7 +48,7 @@ type bench struct {
 func main() {
 	out := flag.String("o", "bench/results.json", "write the results here as JSON")
 	runs := flag.Int("runs", 3, "repeat each timing this many times and keep the median")
-	only := flag.String("only", "", "run only these steps, comma-separated (ext4, flatten, build, boot, vmm, net, hyperstart, hyperd, formats, disk)")
+	only := flag.String("only", "", "run only these steps, comma-separated (ext4, flatten, build, boot, vmm, net, hyperstart, hyperd, formats, disk, registry)")
 	flag.Parse()
 	repo, _ := os.Getwd()
 	work, err := os.MkdirTemp("", "hyper-bench-")
@@ -72,6 +72,7 @@ func main() {
 		{"hyperd", b.hyperd},
 		{"formats", b.formats},
 		{"disk", b.disk},
+		{"registry", b.registry},
 	} {
 		if *only != "" && !slices.Contains(strings.Split(*only, ","), step.name) {
 			continue
