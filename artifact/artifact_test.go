@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
@@ -142,10 +145,31 @@ func TestPushPull(t *testing.T) {
 	if err != nil || !again.Cached || again.Received != 0 {
 		t.Fatalf("cached fetch = %+v, %v", again, err)
 	}
-	// By tag with the registry unreachable: the digest it last resolved to.
-	again, err = artifact.Fetch(ctx, "127.0.0.1:1/pods/hello:1", artifact.WithCacheDir(cache))
-	if err == nil {
-		t.Errorf("fetch from a closed port succeeded: %+v", again)
+	// A tag the cache never resolved, with no registry: said, no fallback.
+	if _, err := artifact.Fetch(ctx, "127.0.0.1:1/pods/hello:1", artifact.WithCacheDir(cache)); !errors.Is(err, artifact.ErrUnreachable) {
+		t.Errorf("fetch from a closed port: %v, want ErrUnreachable", err)
+	}
+}
+
+// TestFetchOffline: with the registry gone, a tag boots the digest it
+// last resolved to, from the cache.
+func TestFetchOffline(t *testing.T) {
+	img := buildHello(t)
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	ref := strings.TrimPrefix(srv.URL, "http://") + "/pods/hello:1"
+	ctx := context.Background()
+	cache := t.TempDir()
+	pushed, err := artifact.Push(ctx, img, ref, artifact.WithCacheDir(cache))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := artifact.Fetch(ctx, ref, artifact.WithCacheDir(cache)); err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
+	p, err := artifact.Fetch(ctx, ref, artifact.WithCacheDir(cache))
+	if err != nil || !p.Cached || p.Digest != pushed.Digest {
+		t.Fatalf("offline fetch by tag = %+v, %v", p, err)
 	}
 }
 
