@@ -25,3 +25,22 @@ func resolveArtifact(ctx context.Context, arg string, progress io.Writer) (strin
 	}
 	return p.Path, nil
 }
+
+// registryArtifact tells run's image reference apart from an artifact in
+// a registry: a reference with a registry host whose manifest is a hyper
+// artifact is fetched (verified, cached) and run as the artifact it is;
+// anything else stays an image for hyperd to build a pod of. A hyper
+// artifact that fails its checks is an error, not an image.
+func registryArtifact(ctx context.Context, ref string, progress io.Writer) (kind, path string, err error) {
+	if !artifact.LooksLikeRef(ref) {
+		return "image", "", nil
+	}
+	p, err := artifact.Fetch(ctx, ref, artifact.WithProgress(progress))
+	switch {
+	case err == nil:
+		return "artifact", p.Path, nil
+	case errors.Is(err, artifact.ErrDigestMismatch), errors.Is(err, artifact.ErrBadArtifact):
+		return "", "", fmt.Errorf("%s: %w", ref, err)
+	}
+	return "image", "", nil
+}

@@ -150,6 +150,11 @@ func (f *runFlags) request(cmd *cobra.Command, what string) (api.CreateRequest, 
 	if err != nil {
 		return req, cli.Usage(err)
 	}
+	if kind == "image" {
+		if kind, path, err = registryArtifact(cmd.Context(), what, cmd.ErrOrStderr()); err != nil {
+			return req, err
+		}
+	}
 	switch kind {
 	case "artifact":
 		req.Artifact = path
