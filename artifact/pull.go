@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -138,6 +139,8 @@ func (o *options) cached(c *cache.Cache, r name.Reference, digest string) (*Pull
 		}
 		return nil, err
 	}
+	now := time.Now()
+	_ = os.Chtimes(path, now, now) // used: cache prune --older-than keeps it
 	return &Pulled{Ref: r.String(), Digest: digest, Pinned: r.Context().Digest(digest).String(), Path: path, Pod: m.Annotations[AnnotationPod], Size: parts.size, Cached: true}, nil
 }
 

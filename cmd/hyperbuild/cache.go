@@ -23,7 +23,9 @@ func newCache(stdout io.Writer) *cobra.Command {
 		Long: `The cache holds image blobs by digest (verified on write and on read), the
 hyperkernels (built here or pulled) and pulled artifacts under $HYPER_CACHE,
 by default the user cache directory's hyper/. A warm cache makes a rebuild
-need no network at all. rm and prune remove image blobs.`,
+need no network at all. rm removes image blobs; prune removes image blobs
+and pulled artifacts (kernels stay: hyperbuild kernel rebuilds one only on
+purpose).`,
 		Example: `  hyperbuild cache ls
   hyperbuild cache rm sha256:4f1c
   hyperbuild cache prune`,
@@ -57,7 +59,7 @@ artifacts hyperboot REF and hyperbuild pull fetched, and the image blobs.`,
 	var olderThan time.Duration
 	prune := &cobra.Command{
 		Use:   "prune",
-		Short: "Remove cached blobs (all, or those unused for a while)",
+		Short: "Remove cached blobs and pulled artifacts (all, or those unused for a while)",
 		Example: `  hyperbuild cache prune
   hyperbuild cache prune --older-than 720h`,
 		Args: cobra.NoArgs,
@@ -73,6 +75,11 @@ artifacts hyperboot REF and hyperbuild pull fetched, and the image blobs.`,
 			if err != nil {
 				return err
 			}
+			more, err := prunePulled(c.Dir(), olderThan)
+			if err != nil {
+				return err
+			}
+			freed += more
 			fmt.Fprintf(stdout, "freed %s\n", units.Human(freed))
 			return nil
 		},

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/hyperbuild/hyper/internal/units"
 	"github.com/hyperbuild/hyper/kernelcfg"
@@ -91,4 +93,26 @@ func (l *cacheListing) print(w io.Writer) error {
 	}
 	fmt.Fprintf(tw, "total\t%d entries\t%s\t\n", len(l.Blobs), units.Human(total))
 	return tw.Flush()
+}
+
+// prunePulled removes the pulled artifacts (cache/pulled/*.img) unused
+// for olderThan (all when 0): hyperboot REF and pull mark one used each
+// time they take it from the cache. It returns the bytes freed.
+func prunePulled(dir string, olderThan time.Duration) (int64, error) {
+	m, err := filepath.Glob(filepath.Join(dir, "pulled", "*.img"))
+	if err != nil {
+		return 0, err
+	}
+	var freed int64
+	for _, p := range m {
+		fi, err := os.Stat(p)
+		if err != nil || olderThan > 0 && time.Since(fi.ModTime()) < olderThan {
+			continue
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return freed, fmt.Errorf("cache prune: %w", err)
+		}
+		freed += fi.Size()
+	}
+	return freed, nil
 }
