@@ -108,6 +108,8 @@ type buildResult struct {
 	Images []imageResult    `json:"images"`
 	Kernel kernelResult     `json:"kernel"`
 	Pushed *artifact.Pushed `json:"pushed,omitempty"`
+	// SBOM is the file --sbom wrote; absent without one.
+	SBOM string `json:"sbom,omitempty"`
 }
 
 type podResult struct {
@@ -147,6 +149,7 @@ func buildResultOf(res *builder.Result) (*buildResult, error) {
 		return nil, err
 	}
 	r.Pod = podResult{Name: res.Pod.Name, Digest: fmt.Sprintf("sha256:%x", sha256.Sum256(pj))}
+	r.SBOM = res.SBOM
 	for _, c := range res.Pod.Containers {
 		r.Images = append(r.Images, imageResult{Container: c.Name, Image: c.Image, Digest: c.Digest})
 	}
