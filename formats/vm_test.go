@@ -82,11 +82,48 @@ func TestBootUEFI(t *testing.T) {
 	}
 }
 
+// TestBootCloudDisks boots the raw artifact through OVMF with its disk on
+// the controllers clouds give instead of virtio-blk: NVMe (AWS Nitro, GCE's
+// newer machines) and virtio-scsi (GCE). The hyperkernel has their drivers
+// built in (kernelcfg's "cloud disks and NICs") and hyperstart finds the pod
+// disk by its label, whatever the device is called. Hyper-V's storvsc
+// (Azure) has no QEMU device to test it with.
+func TestBootCloudDisks(t *testing.T) {
+	requireQEMU(t)
+	for _, p := range []string{ovmfCode, ovmfVars} {
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("%s missing (Debian package ovmf)", p)
+		}
+	}
+	img := build(t, formats.Raw)
+	for _, c := range []struct{ name, drive string }{
+		{"nvme", "-device nvme,drive=pod,serial=hyper0"},
+		{"virtio-scsi", "-device virtio-scsi-pci,id=scsi -device scsi-hd,drive=pod,bus=scsi.0"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			vars := filepath.Join(t.TempDir(), "OVMF_VARS.fd")
+			copyFile(t, ovmfVars, vars)
+			drive := append([]string{"-drive", "if=none,id=pod,snapshot=on,format=raw,file=" + img}, strings.Fields(c.drive)...)
+			bootWith(t, append([]string{
+				"-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + ovmfCode,
+				"-drive", "if=pflash,format=raw,unit=1,file=" + vars,
+			}, drive...))
+		})
+	}
+}
+
 func bootDisk(t *testing.T, img string, f formats.Format, firmware []string) {
 	t.Helper()
+	bootWith(t, append(firmware, "-drive", "file="+img+",if=virtio,readonly=on,format="+f.QEMUFormat()))
+}
+
+// bootWith boots QEMU with the firmware and disk arguments given and waits
+// for the hello pod's line and exit status on the serial console.
+func bootWith(t *testing.T, extra []string) {
+	t.Helper()
 	args := append([]string{"-accel", "tcg", "-M", "q35", "-m", "512", "-display", "none", "-serial", "stdio",
-		"-monitor", "none", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"}, firmware...)
-	args = append(args, "-drive", "file="+img+",if=virtio,readonly=on,format="+f.QEMUFormat())
+		"-monitor", "none", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"}, extra...)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	var out bytes.Buffer
