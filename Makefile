@@ -56,8 +56,10 @@ fuzz:
 ## test-kvm: the KVM backend booting a pod, with exec and logs through its agent, web.hcl's published port, a host directory shared both ways and a data volume across reboots, under nested virtualization (needs QEMU)
 test-kvm:
 	@if command -v qemu-system-x86_64 >/dev/null; then \
-		HYPER_NESTED=1 $(GO) test -count=1 -run 'Nested' -v ./runner/kvm/ 2>&1 | tail -40; \
-		test $${PIPESTATUS[0]} -eq 0; \
+		log=$$(mktemp); \
+		HYPER_NESTED=1 $(GO) test -count=1 -timeout 30m -run 'Nested' -v ./runner/kvm/ >$$log 2>&1; st=$$?; \
+		if [ $$st -eq 0 ]; then grep -E '^(--- |ok|PASS)|nested_test.go:[0-9]+: (nested|VMM|whole)' $$log; \
+		else cat $$log; fi; rm -f $$log; exit $$st; \
 	else echo "test-kvm: skipped: qemu-system-x86_64 not installed (make deps)"; fi
 
 ## demo: build a pod offline and boot it

@@ -54,6 +54,8 @@ func runOuter(t *testing.T, qemu, kernel, cpus, dir string, files map[string]new
 		switch {
 		case r.done && innerStalled(r.console):
 			failed = "ran, but the nested guest went silent with the VMM waiting in KVM_RUN (goroutine dump above)"
+		case r.done && innerTripleFault(r.console):
+			failed = "ran, but the nested guest triple-faulted while its kernel booted"
 		case r.done:
 		case strings.Contains(r.console, "Kernel panic"):
 			t.Fatalf("the outer kernel panicked")
@@ -87,6 +89,16 @@ func runOuter(t *testing.T, qemu, kernel, cpus, dir string, files map[string]new
 func innerStalled(console string) bool {
 	_, dump, ok := strings.Cut(console, "vmmrun silent for")
 	return ok && strings.Contains(dump, "syscall.Syscall(0x10, ") && strings.Contains(dump, ", 0xae80, ")
+}
+
+// innerTripleFault reports a nested guest that reset (triple fault) while
+// its kernel was still booting, before hyperstart said anything: seen
+// about once in ten nested runs under QEMU 7.2's emulated SVM, with the
+// same kernel, initramfs and VMM that boot the other nine times (and
+// every time under QEMU alone). A VMM that sets the guest up wrongly
+// faults it every time, which the attempts still catch.
+func innerTripleFault(console string) bool {
+	return strings.Contains(console, "guest triple-faulted") && !strings.Contains(console, "hyperstart:")
 }
 
 // outerRun is one boot of the outer VM.

@@ -75,7 +75,7 @@ func run(args []string, out io.Writer) int {
 	status := 1
 	select {
 	case a := <-addr:
-		if check(say, a, *path, *want, *n, *big, start, *timeout) {
+		if check(say, a, *path, *want, *n, *big, start, *timeout, copied) {
 			status = 0
 		}
 	case <-copied:
@@ -100,7 +100,9 @@ func run(args []string, out io.Writer) int {
 }
 
 // check waits for the pod's first answer at addr, checks it and measures.
-func check(say func(string, ...any), addr, path, want string, n int, big string, start time.Time, timeout time.Duration) bool {
+// It gives up as soon as gone is closed: hyperboot has ended, and no
+// answer will come.
+func check(say func(string, ...any), addr, path, want string, n int, big string, start time.Time, timeout time.Duration, gone <-chan struct{}) bool {
 	url := "http://" + addr
 	// A new connection per request: what the port costs, not keep-alive.
 	c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
@@ -120,6 +122,9 @@ func check(say func(string, ...any), addr, path, want string, n int, big string,
 		select {
 		case <-ctx.Done():
 			say("FAIL: GET %s: no answer within %v: %v", path, timeout, last)
+			return false
+		case <-gone:
+			say("FAIL: GET %s: hyperboot ended before the pod answered: %v", path, last)
 			return false
 		case <-time.After(200 * time.Millisecond):
 		}
