@@ -341,3 +341,28 @@ func TestLooksLikeRef(t *testing.T) {
 		}
 	}
 }
+
+// TestPushSweepsKilled: the work directory of a push killed with SIGKILL
+// (its owner's lock free, the compressed disk still in it) is removed by
+// the next push, which leaves nothing of its own behind.
+func TestPushSweepsKilled(t *testing.T) {
+	img := buildHello(t)
+	host := testimage.ServeWith(t, func(h http.Handler) http.Handler { return h }, nil)
+	cache := t.TempDir()
+	stale := filepath.Join(cache, "tmp", "push-killed")
+	if err := os.MkdirAll(stale, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{".owner", "disk-1.zst"} {
+		if err := os.WriteFile(filepath.Join(stale, f), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := artifact.Push(context.Background(), img, host+"/pods/hello:1", artifact.WithCacheDir(cache)); err != nil {
+		t.Fatal(err)
+	}
+	left, err := filepath.Glob(filepath.Join(cache, "tmp", "push-*"))
+	if err != nil || len(left) > 0 {
+		t.Fatalf("left in the cache's tmp after a push: %v (%v)", left, err)
+	}
+}

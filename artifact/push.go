@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -17,6 +16,7 @@ import (
 	"github.com/hyperbuild/hyper/contract"
 	"github.com/hyperbuild/hyper/disk"
 	"github.com/hyperbuild/hyper/initrd"
+	"github.com/hyperbuild/hyper/internal/scratch"
 	"github.com/hyperbuild/hyper/internal/units"
 )
 
@@ -35,6 +35,9 @@ type Pushed struct {
 
 // emptyConfig is OCI 1.1's empty descriptor's content.
 var emptyConfig = []byte("{}")
+
+// pushScratch prefixes a push's work directory in the cache's tmp.
+const pushScratch = "push-"
 
 // Push pushes the raw artifact at path (an image written by hyperbuild)
 // to ref as a pod artifact.
@@ -56,11 +59,16 @@ func Push(ctx context.Context, path, ref string, opts ...Option) (*Pushed, error
 	if err != nil {
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp(c.Dir()+"/tmp", "push-")
+	// A push killed with SIGKILL leaves its work directory (the
+	// compressed disk, as large as the artifact's data) behind: the next
+	// push sweeps it, once its owner's lock is free.
+	scratch.Sweep(c.Dir()+"/tmp", pushScratch)
+	work, err := scratch.New(c.Dir()+"/tmp", pushScratch)
 	if err != nil {
 		return nil, fmt.Errorf("pushing %s: %w", path, err)
 	}
-	defer os.RemoveAll(tmp)
+	defer work.Close()
+	tmp := work.Path
 	fmt.Fprintf(o.progress, "push: compressing %s (zstd)\n", path)
 	dl, err := compressDisk(path, tmp)
 	if err != nil {
