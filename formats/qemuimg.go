@@ -68,14 +68,28 @@ func fixVMDKCID(path string) error {
 	if _, err := f.ReadAt(desc, descOff); err != nil {
 		return fmt.Errorf("reading the VMDK descriptor: %w", err)
 	}
+	// qemu-img prints the random CID without leading zeros ("CID=7d8c2d"
+	// one time in sixteen): the line is rewritten with 8 digits, the
+	// descriptor's NUL padding giving or taking the difference.
 	i := bytes.Index(desc, []byte("\nCID="))
-	if i < 0 || i+5+8 > len(desc) {
+	if i < 0 {
 		return fmt.Errorf("VMDK descriptor has no CID line")
 	}
-	at := descOff + int64(i) + 5
-	if _, err := f.WriteAt([]byte("00000000"), at); err != nil {
+	end := bytes.IndexByte(desc[i+5:], '\n')
+	if end < 1 || end > 8 {
+		return fmt.Errorf("VMDK descriptor's CID line is not 1 to 8 hex digits")
+	}
+	fixed := append(append(append([]byte{}, desc[:i+5]...), "00000000"...), desc[i+5+end:]...)
+	if cut := fixed[descLen:]; len(cut) > 0 {
+		if len(bytes.Trim(cut, "\x00")) > 0 {
+			return fmt.Errorf("VMDK descriptor has no room for an 8-digit CID")
+		}
+		fixed = fixed[:descLen]
+	}
+	if _, err := f.WriteAt(fixed, descOff); err != nil {
 		return err
 	}
+	at := descOff + int64(i) + 5
 	h := sha256.New()
 	if _, err := io.Copy(h, io.NewSectionReader(f, 0, 1<<62)); err != nil {
 		return fmt.Errorf("hashing the VMDK: %w", err)
