@@ -366,3 +366,41 @@ func TestPushSweepsKilled(t *testing.T) {
 		t.Fatalf("left in the cache's tmp after a push: %v (%v)", left, err)
 	}
 }
+
+// TestPullSweepsKilled: what a pull killed with SIGKILL left (a work
+// directory in the cache's pulled/ and one beside -o's path, their
+// owners' locks free) is removed by the next pull, which leaves nothing
+// of its own behind.
+func TestPullSweepsKilled(t *testing.T) {
+	img := buildHello(t)
+	host := testimage.ServeWith(t, func(h http.Handler) http.Handler { return h }, nil)
+	ctx := context.Background()
+	pushed, err := artifact.Push(ctx, img, host+"/pods/hello:1", artifact.WithCacheDir(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache, outDir := t.TempDir(), t.TempDir()
+	stale := []string{filepath.Join(cache, "pulled", ".pull-killed"), filepath.Join(outDir, ".hyperbuild-killed")}
+	for _, d := range stale {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{".owner", "part.img"} {
+			if err := os.WriteFile(filepath.Join(d, f), []byte("x"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	out := filepath.Join(outDir, "hello.img")
+	if _, err := artifact.Pull(ctx, pushed.Pinned, out, artifact.WithCacheDir(cache)); err != nil {
+		t.Fatal(err)
+	}
+	for _, pattern := range []string{filepath.Join(cache, "pulled", ".*"), filepath.Join(outDir, ".*")} {
+		if left, _ := filepath.Glob(pattern); len(left) > 0 {
+			t.Errorf("left after a pull: %v", left)
+		}
+	}
+	if fileSum(t, out) != fileSum(t, img) {
+		t.Error("the pulled artifact differs from the pushed one")
+	}
+}

@@ -21,8 +21,16 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/hyperbuild/hyper/internal/scratch"
 	"github.com/hyperbuild/hyper/internal/units"
 	"github.com/hyperbuild/hyper/layers/cache"
+)
+
+// pullScratch prefixes Fetch's work directories in pulledDir; outScratch
+// Pull's beside its output, hyperbuild's own (builder.ScratchPrefix).
+const (
+	pullScratch = ".pull-"
+	outScratch  = ".hyperbuild-"
 )
 
 // pulledDir is where Fetch keeps pulled disks, under the cache:
@@ -94,7 +102,15 @@ func Fetch(ctx context.Context, ref string, opts ...Option) (*Pulled, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("pulling %s: %w", ref, err)
 	}
-	tmp, err := o.downloadDisk(ctx, puller, r.Context(), parts, dir)
+	// A pull killed with SIGKILL leaves its work directory (the disk, in
+	// part) behind: the next pull sweeps it, once its owner's lock is free.
+	scratch.Sweep(dir, pullScratch)
+	work, err := scratch.New(dir, pullScratch)
+	if err != nil {
+		return nil, fmt.Errorf("pulling %s: %w", ref, err)
+	}
+	defer work.Close()
+	tmp, err := o.downloadDisk(ctx, puller, r.Context(), parts, work.Path)
 	if err != nil {
 		return nil, fmt.Errorf("pulling %s: %w", ref, err)
 	}
@@ -157,7 +173,16 @@ func Pull(ctx context.Context, ref, out string, opts ...Option) (*Pulled, error)
 		return nil, fmt.Errorf("pulling %s: %w", ref, err)
 	}
 	defer in.Close()
-	f, err := os.CreateTemp(filepath.Dir(out), ".hyperbuild-pull-*.img")
+	// The copy is made in a locked work directory beside out (hyperbuild's
+	// prefix, so that the next build or pull there sweeps what a killed
+	// pull left) and renamed into place when whole.
+	scratch.Sweep(filepath.Dir(out), outScratch)
+	work, err := scratch.New(filepath.Dir(out), outScratch)
+	if err != nil {
+		return nil, fmt.Errorf("writing %s: %w", out, err)
+	}
+	defer work.Close()
+	f, err := os.Create(work.Join("pull.img"))
 	if err != nil {
 		return nil, fmt.Errorf("writing %s: %w", out, err)
 	}
