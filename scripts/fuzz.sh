@@ -26,6 +26,28 @@ fuzz() {
 	return $rc
 }
 
+# unreproduced PKG TARGET LOG: the run failed only because a worker
+# ended while minimizing ("hung or terminated unexpectedly while
+# minimizing"), which the coordinator's -fuzztime deadline does when it
+# fires mid-minimization, and the input it wrote passes when run on its
+# own (with a timeout, so that a real hang still fails). Such an input is
+# no finding: it is removed and the target retried. A panic, or an input
+# that fails again, is a real failure.
+unreproduced() {
+	local pkg=$1 target=$2 log=$3 input dir
+	grep -q 'hung or terminated unexpectedly while minimizing' "$log" || return 1
+	grep -qE '^\s*(panic:|fatal error:)' "$log" && return 1
+	input=$(sed -n "s|.*Failing input written to testdata/fuzz/${target}/\([0-9a-f]*\)\$|\1|p" "$log" | tail -1)
+	[ -n "$input" ] || return 1
+	if ! $GO test -count=1 -timeout 120s -run "^${target}\$/^${input}\$" "$pkg" >"$log.rerun" 2>&1; then
+		cat "$log.rerun" >>"$log"
+		return 1
+	fi
+	dir=$($GO list -f '{{.Dir}}' "$pkg")
+	rm -f "$dir/testdata/fuzz/$target/$input"
+	return 0
+}
+
 found=0 flakes=0 targets=0
 for pkg in $($GO list ./...); do
 	for target in $($GO test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz'); do
@@ -33,6 +55,16 @@ for pkg in $($GO list ./...); do
 		echo "fuzz $pkg $target ($FUZZTIME)"
 		log=$logdir/$target.log
 		if fuzz "$pkg" "$target" "$FUZZTIME" "$log"; then
+			continue
+		fi
+		if unreproduced "$pkg" "$target" "$log"; then
+			flakes=$((flakes + 1))
+			echo "fuzz: $target: a worker died while minimizing (the -fuzztime deadline killing it), and the input it wrote passes when run again; retrying for $RETRY_EXECS"
+			if ! fuzz "$pkg" "$target" "$RETRY_EXECS" "$log"; then
+				cat "$log"
+				echo "fuzz: $target: failed on retry" >&2
+				found=$((found + 1))
+			fi
 			continue
 		fi
 		if grep -q 'Failing input written to' "$log" ||
