@@ -33,11 +33,7 @@ or a unique prefix of the ID.`,
 				}
 				timeout = time.Duration(secs) * time.Second
 			}
-			c, err := h.connect(cmd.Context())
-			if err != nil {
-				return failed(cli.StatusError, err)
-			}
-			return forEach(cmd.Context(), stdout, cmd.ErrOrStderr(), pods, func(p string) error {
+			return eachPod(cmd, &h, stdout, pods, func(c *client.Client, p string) error {
 				return c.Stop(cmd.Context(), p, timeout)
 			})
 		},
@@ -56,11 +52,7 @@ func newKill(stdout io.Writer) *cobra.Command {
 		Example: "  hyperboot kill web",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, pods []string) error {
-			c, err := h.connect(cmd.Context())
-			if err != nil {
-				return failed(cli.StatusError, err)
-			}
-			return forEach(cmd.Context(), stdout, cmd.ErrOrStderr(), pods, func(p string) error {
+			return eachPod(cmd, &h, stdout, pods, func(c *client.Client, p string) error {
 				return c.Kill(cmd.Context(), p)
 			})
 		},
@@ -79,11 +71,7 @@ func newRm(stdout io.Writer) *cobra.Command {
 		Example: "  hyperboot rm web\n  hyperboot rm -f $(hyperboot ps -aq)",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, pods []string) error {
-			c, err := h.connect(cmd.Context())
-			if err != nil {
-				return failed(cli.StatusError, err)
-			}
-			return forEach(cmd.Context(), stdout, cmd.ErrOrStderr(), pods, func(p string) error {
+			return eachPod(cmd, &h, stdout, pods, func(c *client.Client, p string) error {
 				return c.Remove(cmd.Context(), p, force)
 			})
 		},
@@ -91,4 +79,14 @@ func newRm(stdout io.Writer) *cobra.Command {
 	h.register(cmd)
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "kill a running pod, then remove it")
 	return cmd
+}
+
+// eachPod connects to hyperd and applies op to each named pod, as stop,
+// kill and rm do (forEach says what became of each).
+func eachPod(cmd *cobra.Command, h *hostFlag, stdout io.Writer, pods []string, op func(c *client.Client, pod string) error) error {
+	c, err := h.connect(cmd.Context())
+	if err != nil {
+		return failed(cli.StatusError, err)
+	}
+	return forEach(cmd.Context(), stdout, cmd.ErrOrStderr(), pods, func(p string) error { return op(c, p) })
 }
